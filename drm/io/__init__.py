@@ -1,0 +1,36 @@
+"""Readers and writers for drm's inputs and outputs.
+
+Every reader validates at the boundary and raises a drm error naming the file,
+the problem and the fix; every writer writes atomically (temporary file, then
+rename), so a crash never leaves a half-written output.
+"""
+
+from drm.io._files import atomic_path
+from drm.io.rainfall import rainfall_grid, read_rainfall
+from drm.io.rasters import read_asc, read_dem, read_grid, read_population, write_asc, write_grid
+from drm.io.roads import graph_from_lines, project_graph, read_roads, write_roads
+from drm.io.tables import read_centres, read_hydrograph, read_stock, read_table, read_warehouses
+from drm.io.vectors import read_geojson, write_geojson
+
+__all__ = [
+    "atomic_path",
+    "graph_from_lines",
+    "project_graph",
+    "rainfall_grid",
+    "read_asc",
+    "read_centres",
+    "read_dem",
+    "read_geojson",
+    "read_grid",
+    "read_hydrograph",
+    "read_population",
+    "read_rainfall",
+    "read_roads",
+    "read_stock",
+    "read_table",
+    "read_warehouses",
+    "write_asc",
+    "write_geojson",
+    "write_grid",
+    "write_roads",
+]

@@ -1,0 +1,100 @@
+"""File plumbing shared by the readers and writers: paths, formats, atomic writes."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from drm.errors import DataNotFoundError, InputError
+
+__all__ = ["atomic_path", "file_format", "resolve_input"]
+
+_FORMATS = {
+    ".nc": "netcdf",
+    ".nc4": "netcdf",
+    ".cdf": "netcdf",
+    ".netcdf": "netcdf",
+    ".asc": "asc",
+    ".tif": "geotiff",
+    ".tiff": "geotiff",
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".graphml": "graphml",
+    ".osm": "osm",
+    ".xml": "osm",
+    ".csv": "csv",
+    ".toml": "toml",
+}
+
+
+def resolve_input(path: str | os.PathLike[str], what: str) -> Path:
+    """Return ``path`` as a Path after checking that it is an existing file.
+
+    Raises
+    ------
+    DataNotFoundError
+        If the path does not exist or is a directory, naming ``what`` it should be.
+    """
+    p = Path(path).expanduser()
+    if not p.exists():
+        parent = p.parent if str(p.parent) else Path(".")
+        hint = ""
+        if parent.is_dir():
+            close = sorted(q.name for q in parent.iterdir() if q.suffix == p.suffix)[:5]
+            if close:
+                hint = f"; files with that extension there: {', '.join(close)}"
+        raise DataNotFoundError(f"{what} file not found: {p}{hint}")
+    if p.is_dir():
+        raise DataNotFoundError(f"{what} path {p} is a folder; give the file inside it")
+    return p
+
+
+def file_format(path: Path, allowed: tuple[str, ...], what: str) -> str:
+    """Return the format of ``path`` from its extension, checking it is one of ``allowed``.
+
+    ``.bz2`` and ``.gz`` compressions are looked through (``roads.osm.bz2`` is OSM).
+    """
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in (".bz2", ".gz"):
+        suffixes = suffixes[:-1]
+    fmt = _FORMATS.get(suffixes[-1]) if suffixes else None
+    if fmt not in allowed:
+        exts = sorted(k for k, v in _FORMATS.items() if v in allowed)
+        raise InputError(
+            f"{path}: unknown {what} format {''.join(path.suffixes) or '(no extension)'!r}; "
+            f"drm reads {', '.join(exts)}"
+        )
+    return fmt
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; move it onto ``path`` only on success.
+
+    A reader never sees a half-written file, and an error leaves any previous
+    file untouched.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "out.txt"
+    >>> with atomic_path(target) as tmp:
+    ...     _ = tmp.write_text("done")
+    >>> target.read_text()
+    'done'
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    os.chmod(tmp, 0o644)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
