@@ -1,0 +1,38 @@
+"""Shared fixtures for the drm test suite."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _shared_data_dir() -> Path:
+    env = os.environ.get("DRM_SHARED_DATA")
+    return Path(env) if env else REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """Folder of external reference data (OR-Library, OSM extracts); skips when absent.
+
+    Set ``DRM_SHARED_DATA`` to point elsewhere.
+    """
+    d = _shared_data_dir()
+    if not d.is_dir():
+        pytest.skip(f"external reference data not found at {d} (set DRM_SHARED_DATA)")
+    return d
+
+
+@pytest.fixture
+def rng():
+    """A seeded random generator, so every test draw is reproducible."""
+    import numpy as np
+
+    return np.random.default_rng(20261128)
