@@ -10,12 +10,38 @@ from drm import errors, grids, io, units
 from drm._version import __version__
 from drm.errors import DrmError, DrmWarning
 
-__all__ = ["DrmError", "DrmWarning", "__version__", "datasets", "errors", "grids", "io", "units"]
+__all__ = [
+    "DrmError",
+    "DrmWarning",
+    "__version__",
+    "datasets",
+    "errors",
+    "grids",
+    "io",
+    "load_scenario",
+    "run_scenario",
+    "units",
+]
+
+_LAZY_MODULES = {
+    "datasets",
+    "regrid",
+    "scenario",
+    "cli",
+    "plotting",
+    "report",
+    "hazard",
+    "network",
+    "evacuation",
+}
+_LAZY_FUNCTIONS = {"run_scenario": "drm.scenario", "load_scenario": "drm.scenario"}
 
 
-def __getattr__(name: str):  # lazy submodules keep `import drm` light
+def __getattr__(name: str):  # lazy imports keep `import drm` light
     import importlib
 
-    if name in {"datasets", "regrid", "scenario", "cli"}:
+    if name in _LAZY_MODULES:
         return importlib.import_module(f"drm.{name}")
+    if name in _LAZY_FUNCTIONS:
+        return getattr(importlib.import_module(_LAZY_FUNCTIONS[name]), name)
     raise AttributeError(f"module 'drm' has no attribute {name!r}")

@@ -220,9 +220,11 @@ def check_grid(
     if not isinstance(da, xr.DataArray):
         raise GridError(f"{label}: expected an xarray.DataArray, got {type(da).__name__}")
     dims = tuple(da.dims)
-    wanted = {False: [("y", "x")], True: [("time", "y", "x")], None: [("y", "x"), ("time", "y", "x")]}[
-        time
-    ]
+    wanted = {
+        False: [("y", "x")],
+        True: [("time", "y", "x")],
+        None: [("y", "x"), ("time", "y", "x")],
+    }[time]
     if dims not in wanted:
         hint = ""
         if {"lat", "lon"} & set(dims) or {"latitude", "longitude"} & set(dims):
@@ -232,12 +234,12 @@ def check_grid(
             )
         elif dims == ("x", "y") or dims == ("time", "x", "y"):
             hint = "; transpose it with da.transpose(..., 'y', 'x')"
-        raise GridError(
-            f"{label}: dims are {dims}; expected {' or '.join(map(str, wanted))}{hint}"
-        )
+        raise GridError(f"{label}: dims are {dims}; expected {' or '.join(map(str, wanted))}{hint}")
     for c in ("x", "y"):
         if c not in da.coords:
-            raise GridError(f"{label}: coordinate '{c}' is missing; assign cell-centre coordinates in metres")
+            raise GridError(
+                f"{label}: coordinate '{c}' is missing; assign cell-centre coordinates in metres"
+            )
     xs = np.asarray(da["x"].values)
     ys = np.asarray(da["y"].values)
     dx = _regular_step(xs, "x", label)
@@ -275,9 +277,8 @@ def check_grid(
                 raise GridError(
                     f"{label}: time is not strictly increasing; sort it and remove duplicates"
                 )
-    if np.issubdtype(da.dtype, np.floating) and not allow_all_nan:
-        if not np.any(np.isfinite(da.values)):
-            raise GridError(f"{label}: every cell is nodata (NaN); check the file's nodata value")
+    if np.issubdtype(da.dtype, np.floating) and not allow_all_nan and not np.any(np.isfinite(da.values)):
+        raise GridError(f"{label}: every cell is nodata (NaN); check the file's nodata value")
     return GridSpec(
         ny=ys.size, nx=xs.size, dx=dx, x0=float(xs[0]), y0=float(ys[0]), ystep=dy, crs=crs
     )

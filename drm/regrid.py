@@ -41,7 +41,9 @@ def _edges(centres: np.ndarray, step: float) -> np.ndarray:
     return np.concatenate([centres - step / 2, centres[-1:] + step / 2])
 
 
-def _conservative_weights(src: np.ndarray, s_step: float, dst: np.ndarray, d_step: float) -> np.ndarray:
+def _conservative_weights(
+    src: np.ndarray, s_step: float, dst: np.ndarray, d_step: float
+) -> np.ndarray:
     """Overlap lengths of target cells with source cells, divided by target length."""
     s_lo = np.minimum(src - s_step / 2, src + s_step / 2)
     s_hi = np.maximum(src - s_step / 2, src + s_step / 2)
@@ -90,7 +92,9 @@ class Regridder:
     coverage: np.ndarray
 
     @classmethod
-    def between(cls, source: xr.DataArray, target: xr.DataArray, method: Method = "conservative") -> Regridder:
+    def between(
+        cls, source: xr.DataArray, target: xr.DataArray, method: Method = "conservative"
+    ) -> Regridder:
         """Build the weights from ``source``'s grid to ``target``'s grid."""
         s = check_grid(source, "source grid", time=None, allow_all_nan=True)
         t = check_grid(target, "target grid", time=None, allow_all_nan=True)
@@ -107,7 +111,9 @@ class Regridder:
         elif method == "bilinear":
             wy, wx = _bilinear_weights(s.y, t.y), _bilinear_weights(s.x, t.x)
         else:
-            raise GridError(f"unknown regridding method {method!r}; use 'conservative' or 'bilinear'")
+            raise GridError(
+                f"unknown regridding method {method!r}; use 'conservative' or 'bilinear'"
+            )
         return cls(wy=wy, wx=wx, method=method, coverage=coverage)
 
     def __call__(self, values: np.ndarray) -> np.ndarray:
@@ -195,9 +201,15 @@ def to_metric(
     xarray.DataArray
         The reprojected grid with ``spatial_ref`` set.
     """
-    rename = {k: v for k, v in (("lat", "y"), ("latitude", "y"), ("lon", "x"), ("longitude", "x")) if k in da.dims}
+    rename = {
+        k: v
+        for k, v in (("lat", "y"), ("latitude", "y"), ("lon", "x"), ("longitude", "x"))
+        if k in da.dims
+    }
     g = da.rename(rename) if rename else da
-    src = CRS.from_user_input(src_crs) if src_crs is not None else (get_crs(g) or CRS.from_epsg(4326))
+    src = (
+        CRS.from_user_input(src_crs) if src_crs is not None else (get_crs(g) or CRS.from_epsg(4326))
+    )
     if not src.is_geographic:
         raise GridError(f"{source or 'grid'}: to_metric expects a geographic grid, got {src.name}")
     lon = np.asarray(g["x"].values, dtype=float)
@@ -215,8 +227,12 @@ def to_metric(
     fwd = Transformer.from_crs(src, dst, always_xy=True)
     inv = Transformer.from_crs(dst, src, always_xy=True)
     # bounding box of the densified source outline in the target CRS
-    edge_lon = np.concatenate([lon, np.full(lat.size, lon[-1]), lon[::-1], np.full(lat.size, lon[0])])
-    edge_lat = np.concatenate([np.full(lon.size, lat[0]), lat, np.full(lon.size, lat[-1]), lat[::-1]])
+    edge_lon = np.concatenate(
+        [lon, np.full(lat.size, lon[-1]), lon[::-1], np.full(lat.size, lon[0])]
+    )
+    edge_lat = np.concatenate(
+        [np.full(lon.size, lat[0]), lat, np.full(lon.size, lat[-1]), lat[::-1]]
+    )
     ex, ey = fwd.transform(edge_lon, edge_lat)
     x0 = np.floor(np.min(ex) / resolution) * resolution + resolution / 2
     y1 = np.ceil(np.max(ey) / resolution) * resolution - resolution / 2
@@ -250,7 +266,9 @@ def to_metric(
     lead_dims = [d for d in g.transpose(..., "y", "x").dims if d not in ("y", "x")]
     coords = {d: g[d].values for d in lead_dims if d in g.coords}
     coords.update({"y": ys, "x": xs})
-    res = xr.DataArray(out, dims=(*lead_dims, "y", "x"), coords=coords, name=da.name, attrs=dict(da.attrs))
+    res = xr.DataArray(
+        out, dims=(*lead_dims, "y", "x"), coords=coords, name=da.name, attrs=dict(da.attrs)
+    )
     res.attrs.pop("crs", None)
     res["x"].attrs = {"units": "m", "standard_name": "projection_x_coordinate"}
     res["y"].attrs = {"units": "m", "standard_name": "projection_y_coordinate"}

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from drm.errors import UnitError
+from drm.errors import InputError, UnitError
 
 __all__ = [
     "DAY",
@@ -319,17 +319,15 @@ def parse_duration(value: Any, name: str = "duration") -> float:
     >>> parse_duration("1h30m"), parse_duration("PT2H"), parse_duration(45)
     (5400.0, 7200.0, 45.0)
     """
-    from drm.errors import InputError
-
     seconds: float
     if isinstance(value, bool):
         raise InputError(f"{name}: expected a duration such as '6h', got {value!r}")
-    if isinstance(value, (int, float, np.integer, np.floating)):
+    if isinstance(value, np.timedelta64):  # before the integer test: it subclasses np.integer
+        seconds = float(value / np.timedelta64(1, "s"))
+    elif isinstance(value, (int, float, np.integer, np.floating)):
         seconds = float(value)
     elif isinstance(value, _dt.timedelta):
         seconds = value.total_seconds()
-    elif isinstance(value, np.timedelta64):
-        seconds = float(value / np.timedelta64(1, "s"))
     elif isinstance(value, str):
         text = value.strip()
         iso = text.upper()
@@ -344,27 +342,32 @@ def parse_duration(value: Any, name: str = "duration") -> float:
             d, h, mi, s = (float(g) if g else 0.0 for g in m.groups())
             seconds = d * DAY + h * HOUR + mi * MINUTE + s
         else:
-            try:
-                seconds = float(text)
-            except ValueError:
-                parts = _DURATION_PART.findall(text)
-                if not parts or _DURATION_PART.sub("", text).strip(" ,"):
-                    raise InputError(
-                        f"{name}: cannot parse duration {value!r}; write it like '6h', "
-                        "'90min', '1h30m', '2d' or give seconds"
-                    ) from None
-                seconds = 0.0
-                for number, unit in parts:
-                    key = unit.lower()
-                    if key == "m":
-                        key = "min"
-                    if key not in _BASE or _BASE[key][1] != (0, 1, 0):
-                        raise InputError(f"{name}: unknown time unit {unit!r} in {value!r}")
-                    seconds += float(number) * _BASE[key][0]
+            seconds = _duration_text(text, name)
     else:
         raise InputError(f"{name}: expected a duration such as '6h', got {value!r}")
     if not np.isfinite(seconds) or seconds < 0:
         raise InputError(f"{name}: duration must be finite and >= 0, got {value!r}")
+    return seconds
+
+
+def _duration_text(text: str, name: str) -> float:
+    """Seconds in a duration written as a number or as number-unit parts ('1h30m')."""
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    parts = _DURATION_PART.findall(text)
+    if not parts or _DURATION_PART.sub("", text).strip(" ,"):
+        raise InputError(
+            f"{name}: cannot parse duration {text!r}; write it like '6h', "
+            "'90min', '1h30m', '2d' or give seconds"
+        )
+    seconds = 0.0
+    for number, unit in parts:
+        key = "min" if unit.lower() == "m" else unit.lower()
+        if key not in _BASE or _BASE[key][1] != (0, 1, 0):
+            raise InputError(f"{name}: unknown time unit {unit!r} in {text!r}")
+        seconds += float(number) * _BASE[key][0]
     return seconds
 
 

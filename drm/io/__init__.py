@@ -9,7 +9,14 @@ from drm.io._files import atomic_path
 from drm.io.rainfall import rainfall_grid, read_rainfall
 from drm.io.rasters import read_asc, read_dem, read_grid, read_population, write_asc, write_grid
 from drm.io.roads import graph_from_lines, project_graph, read_roads, write_roads
-from drm.io.tables import read_centres, read_hydrograph, read_stock, read_table, read_warehouses
+from drm.io.tables import (
+    read_centres,
+    read_hydrograph,
+    read_landcover_classes,
+    read_stock,
+    read_table,
+    read_warehouses,
+)
 from drm.io.vectors import read_geojson, write_geojson
 
 __all__ = [
@@ -23,6 +30,7 @@ __all__ = [
     "read_geojson",
     "read_grid",
     "read_hydrograph",
+    "read_landcover_classes",
     "read_population",
     "read_rainfall",
     "read_roads",

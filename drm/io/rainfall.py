@@ -22,7 +22,7 @@ from drm.io.rasters import _GEO_DIMS, _open_netcdf, _pick_variable
 from drm.regrid import bounds_cover, regrid, to_metric
 from drm.units import rain_to_m_per_s
 
-__all__ = ["read_rainfall", "rainfall_grid"]
+__all__ = ["check_covers", "rainfall_grid", "read_rainfall"]
 
 
 def _time_seconds(t: xr.DataArray, source: str) -> tuple[np.ndarray, str | None]:
@@ -95,7 +95,9 @@ def rainfall_grid(
     a = np.asarray(values, dtype=float)
     t = np.asarray(time_s, dtype=float)
     if a.ndim != 3 or a.shape[0] != t.size:
-        raise InputError(f"{source}: rainfall must have shape (time, y, x) with {t.size} times, got {a.shape}")
+        raise InputError(
+            f"{source}: rainfall must have shape (time, y, x) with {t.size} times, got {a.shape}"
+        )
     if t.size == 0:
         raise InputError(f"{source}: rainfall has no time steps")
     if t.size > 1 and np.any(np.diff(t) <= 0):
@@ -107,10 +109,14 @@ def rainfall_grid(
     if interval_end_s is None:
         step = t[-1] - t[-2] if t.size > 1 else None
         if step is None:
-            raise InputError(f"{source}: a single time step needs attrs['interval_end_s'] (its end, s)")
+            raise InputError(
+                f"{source}: a single time step needs attrs['interval_end_s'] (its end, s)"
+            )
         interval_end_s = float(t[-1] + step)
     if not interval_end_s > t[-1]:
-        raise InputError(f"{source}: interval_end_s ({interval_end_s}) must follow the last time ({t[-1]})")
+        raise InputError(
+            f"{source}: interval_end_s ({interval_end_s}) must follow the last time ({t[-1]})"
+        )
     bad = ~np.isfinite(a)
     if bad.any():
         k = int(np.flatnonzero(bad.reshape(a.shape[0], -1).any(axis=1))[0])
@@ -196,17 +202,23 @@ def read_rainfall(
     p = resolve_input(path, "rainfall")
     file_format(p, ("netcdf",), "rainfall")
     ds = _open_netcdf(p)
-    name = _pick_variable(ds, var, ("rainfall", "precipitation", "precip", "pr", "rain", "tp"), p, ndim=3)
+    name = _pick_variable(
+        ds, var, ("rainfall", "precipitation", "precip", "pr", "rain", "tp"), p, ndim=3
+    )
     da = ds[name]
     if "spatial_ref" in ds.variables and "spatial_ref" not in da.coords:
         da = da.assign_coords(spatial_ref=ds["spatial_ref"])
     da = da.rename({k: v for k, v in _GEO_DIMS.items() if k in da.dims})
     if set(da.dims) != {"time", "y", "x"}:
-        raise GridError(f"{p}: rainfall variable {name!r} has dims {da.dims}; expected (time, y, x)")
+        raise GridError(
+            f"{p}: rainfall variable {name!r} has dims {da.dims}; expected (time, y, x)"
+        )
     da = da.transpose("time", "y", "x")
     units = da.attrs.get("units")
     if not units:
-        raise UnitError(f"{p}: rainfall variable {name!r} has no 'units' attribute; set it to e.g. 'mm/h' or 'mm'")
+        raise UnitError(
+            f"{p}: rainfall variable {name!r} has no 'units' attribute; set it to e.g. 'mm/h' or 'mm'"
+        )
     if crs is not None:
         da = set_crs(da, crs)
     file_crs = get_crs(da)
@@ -233,20 +245,37 @@ def read_rainfall(
     return out
 
 
-def _onto(rain: xr.DataArray, like: xr.DataArray, method: str, source: str) -> xr.DataArray:
-    spec = check_grid(like, "DEM")
+def check_covers(rain: xr.DataArray, dem: xr.DataArray, source: str = "rainfall") -> None:
+    """Raise :class:`GridError` unless ``rain`` shares the DEM's CRS and covers all of it.
+
+    Parameters
+    ----------
+    rain : xarray.DataArray
+        Rainfall grid (time, y, x).
+    dem : xarray.DataArray
+        The DEM.
+    source : str
+        Name for messages.
+    """
+    spec = check_grid(dem, "DEM")
     rspec = check_grid(rain, source, time=True)
     if spec.crs is not None and rspec.crs is not None and spec.crs != rspec.crs:
         raise GridError(
             f"{source}: rainfall CRS {rspec.crs.to_string()} differs from the DEM's "
             f"{spec.crs.to_string()}; reproject one of them"
         )
-    frac = bounds_cover(like, rain)
+    frac = bounds_cover(dem, rain)
     if frac < 1.0:
         raise GridError(
             f"{source}: the rainfall grid covers {100 * frac:.1f}% of the DEM; it must cover all of it "
             "(check the CRS and coordinates of both files)"
         )
+
+
+def _onto(rain: xr.DataArray, like: xr.DataArray, method: str, source: str) -> xr.DataArray:
+    check_covers(rain, like, source)
+    spec = check_grid(like, "DEM")
+    rspec = check_grid(rain, source, time=True)
     same = (
         rspec.shape == spec.shape
         and abs(rspec.dx - spec.dx) <= 1e-6 * spec.dx

@@ -31,10 +31,14 @@ _RASTER_FORMATS = ("netcdf", "asc", "geotiff")
 _GEO_DIMS = {"lat": "y", "latitude": "y", "lon": "x", "longitude": "x"}
 
 
-def _pick_variable(ds: xr.Dataset, var: str | None, preferred: tuple[str, ...], path: Path, ndim: int) -> str:
+def _pick_variable(
+    ds: xr.Dataset, var: str | None, preferred: tuple[str, ...], path: Path, ndim: int
+) -> str:
     if var is not None:
         if var not in ds.data_vars:
-            raise InputError(f"{path}: no variable {var!r}; it has {sorted(map(str, ds.data_vars))}")
+            raise InputError(
+                f"{path}: no variable {var!r}; it has {sorted(map(str, ds.data_vars))}"
+            )
         return var
     for name in preferred:
         if name in ds.data_vars:
@@ -96,14 +100,9 @@ def read_asc(path: str | os.PathLike[str], *, crs: Any = None) -> xr.DataArray:
         if "cellsize" not in header and ("dx" in header or "xcellsize" in header):
             raise GridError(f"{p}: cells are not square (dx/dy header); drm needs square cells")
         size = float(header["cellsize"])
-        if "xllcenter" in header:
-            x0 = float(header["xllcenter"])
-        else:
-            x0 = float(header["xllcorner"]) + size / 2
-        if "yllcenter" in header:
-            y_low = float(header["yllcenter"])
-        else:
-            y_low = float(header["yllcorner"]) + size / 2
+        # corner headers give the outer edge; centre headers the first cell's centre
+        x0 = float(header["xllcenter"]) if "xllcenter" in header else float(header["xllcorner"]) + size / 2
+        y_low = float(header["yllcenter"]) if "yllcenter" in header else float(header["yllcorner"]) + size / 2
     except KeyError as err:
         raise InputError(f"{p}: ESRI ASCII header lacks {err.args[0]!r}") from None
     except ValueError as err:
@@ -113,7 +112,9 @@ def read_asc(path: str | os.PathLike[str], *, crs: Any = None) -> xr.DataArray:
     except ValueError:
         raise InputError(f"{p}: the grid body has non-numeric values") from None
     if values.size != ncols * nrows:
-        raise InputError(f"{p}: header says {nrows} x {ncols} = {nrows * ncols} cells, body has {values.size}")
+        raise InputError(
+            f"{p}: header says {nrows} x {ncols} = {nrows * ncols} cells, body has {values.size}"
+        )
     grid = values.reshape(nrows, ncols)
     if "nodata_value" in header:
         grid[grid == float(header["nodata_value"])] = np.nan
@@ -142,10 +143,9 @@ def write_asc(da: xr.DataArray, path: str | os.PathLike[str], *, nodata: float =
         f"yllcenter {float(spec.y.min())!r}\ncellsize {float(spec.dx)!r}\nNODATA_value {float(nodata)!r}\n"
     )
     target = Path(path)
-    with atomic_path(target) as tmp:
-        with open(tmp, "w", encoding="ascii") as fh:
-            fh.write(header)
-            np.savetxt(fh, values, fmt="%.15g")
+    with atomic_path(target) as tmp, open(tmp, "w", encoding="ascii") as fh:
+        fh.write(header)
+        np.savetxt(fh, values, fmt="%.15g")
     if spec.crs is not None:
         with atomic_path(target.with_suffix(".prj")) as tmp:
             tmp.write_text(spec.crs.to_wkt())
@@ -242,7 +242,9 @@ def _looks_like_degrees(da: xr.DataArray) -> bool:
     )
 
 
-def read_dem(path: str | os.PathLike[str], *, var: str | None = None, crs: Any = None) -> xr.DataArray:
+def read_dem(
+    path: str | os.PathLike[str], *, var: str | None = None, crs: Any = None
+) -> xr.DataArray:
     """Read a digital elevation model.
 
     Formats: NetCDF (``.nc``), ESRI ASCII grid (``.asc``, ``NODATA_value``
@@ -279,12 +281,18 @@ def read_dem(path: str | os.PathLike[str], *, var: str | None = None, crs: Any =
     ('m', ('y', 'x'))
     """
     da = read_grid(
-        path, name="DEM", var=var, crs=crs, preferred=("elevation", "dem", "z", "band_data", "Band1")
+        path,
+        name="DEM",
+        var=var,
+        crs=crs,
+        preferred=("elevation", "dem", "z", "band_data", "Band1"),
     )
     units = da.attrs.get("units")
     if units and units not in ("m", "metre", "meter", "metres", "meters"):
         if not is_length_unit(str(units)):
-            raise UnitError(f"{path}: DEM has units {units!r}; expected a length such as 'm' or 'ft'")
+            raise UnitError(
+                f"{path}: DEM has units {units!r}; expected a length such as 'm' or 'ft'"
+            )
         da = da.copy(data=convert(da.values, str(units), "m"))
     da.name = "elevation"
     da.attrs = {"units": "m", "long_name": "ground elevation", "standard_name": "surface_altitude"}
@@ -332,7 +340,9 @@ def write_grid(
     return target
 
 
-def read_population(path: str | os.PathLike[str], *, var: str | None = None, crs: Any = None) -> xr.DataArray:
+def read_population(
+    path: str | os.PathLike[str], *, var: str | None = None, crs: Any = None
+) -> xr.DataArray:
     """Read a population grid: people per cell (NetCDF, ESRI ASCII or GeoTIFF).
 
     Parameters
@@ -361,7 +371,9 @@ def read_population(path: str | os.PathLike[str], *, var: str | None = None, crs
     >>> pop.attrs["units"]
     'persons'
     """
-    da = read_grid(path, name="population", var=var, crs=crs, preferred=("population", "pop", "band_data"))
+    da = read_grid(
+        path, name="population", var=var, crs=crs, preferred=("population", "pop", "band_data")
+    )
     if np.nanmin(da.values) < 0:
         raise InputError(
             f"{path}: population has negative values (min {np.nanmin(da.values):g}); counts must be >= 0"

@@ -18,6 +18,7 @@ the local UTM zone.
 from __future__ import annotations
 
 import ast
+import itertools
 import logging
 import os
 from collections import Counter
@@ -101,9 +102,13 @@ def graph_from_lines(
         counts.update(set(keys))
         counts.update([keys[0], keys[-1]])  # ends are always nodes
     if not keyed:
-        raise InputError(f"{source}: contains no road lines (LineString features with two or more points)")
+        raise InputError(
+            f"{source}: contains no road lines (LineString features with two or more points)"
+        )
     node_id: dict[tuple[int, int], int] = {}
-    G = nx.MultiDiGraph(crs=CRS.from_user_input(crs).to_string(), created_with="drm", simplified=True)
+    G = nx.MultiDiGraph(
+        crs=CRS.from_user_input(crs).to_string(), created_with="drm", simplified=True
+    )
 
     def node(key: tuple[int, int], xy: np.ndarray) -> int:
         if key not in node_id:
@@ -118,7 +123,7 @@ def graph_from_lines(
         attrs.setdefault("highway", "unclassified")
         if "lanes" in attrs:
             attrs["lanes"] = _lanes(attrs["lanes"])
-        for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+        for a, b in itertools.pairwise(cuts):
             seg = xy[a : b + 1]
             u, v = node(keys[a], seg[0]), node(keys[b], seg[-1])
             if u == v and len(seg) < 3:
@@ -161,7 +166,7 @@ def project_graph(G: nx.MultiDiGraph, to_crs: Any = None) -> nx.MultiDiGraph:
     t = Transformer.from_crs(src, dst, always_xy=True)
     H = G.copy()
     px, py = t.transform(xs, ys)
-    for (n, d), x, y in zip(H.nodes(data=True), px, py, strict=True):
+    for (_, d), x, y in zip(H.nodes(data=True), px, py, strict=True):
         d["x"], d["y"] = float(x), float(y)
     for u, v, d in H.edges(data=True):
         if "geometry" in d:
@@ -171,7 +176,9 @@ def project_graph(G: nx.MultiDiGraph, to_crs: Any = None) -> nx.MultiDiGraph:
             if "geometry" in d:
                 d["length"] = float(d["geometry"].length)
             else:
-                d["length"] = float(np.hypot(H.nodes[u]["x"] - H.nodes[v]["x"], H.nodes[u]["y"] - H.nodes[v]["y"]))
+                d["length"] = float(
+                    np.hypot(H.nodes[u]["x"] - H.nodes[v]["x"], H.nodes[u]["y"] - H.nodes[v]["y"])
+                )
     H.graph["crs"] = dst.to_string()
     log.info("road graph: projected from %s (degrees) to %s", src.name, dst.name)
     return H
@@ -215,7 +222,18 @@ def _from_geojson(p: Path, crs: Any) -> nx.MultiDiGraph:
     return graph_from_lines(lines, src, source=str(p))
 
 
-_FLOAT_KEYS = {"x", "y", "length", "speed_kph", "travel_time", "capacity_veh_h", "lon", "lat", "grade", "grade_abs"}
+_FLOAT_KEYS = {
+    "x",
+    "y",
+    "length",
+    "speed_kph",
+    "travel_time",
+    "capacity_veh_h",
+    "lon",
+    "lat",
+    "grade",
+    "grade_abs",
+}
 _BOOL_KEYS = {"oneway", "reversed"}
 
 
@@ -251,7 +269,13 @@ def _from_graphml(p: Path, crs: Any) -> nx.MultiDiGraph:
     except (TypeError, ValueError):
         mapping = {n: n for n in ids}
     G = nx.MultiDiGraph()
-    G.graph.update({k: v for k, v in raw.graph.items() if not k.startswith("node_default") and not k.startswith("edge_default")})
+    G.graph.update(
+        {
+            k: v
+            for k, v in raw.graph.items()
+            if not k.startswith("node_default") and not k.startswith("edge_default")
+        }
+    )
     for n, d in raw.nodes(data=True):
         G.add_node(mapping[n], **{k: _typed(k, v) for k, v in d.items()})
     directed = raw.is_directed()
@@ -269,7 +293,9 @@ def _from_graphml(p: Path, crs: Any) -> nx.MultiDiGraph:
         raise InputError(f"{p}: the road graph has no edges")
     missing = [n for n, d in G.nodes(data=True) if "x" not in d or "y" not in d]
     if missing:
-        raise InputError(f"{p}: {len(missing)} nodes have no x/y coordinates (first: {missing[0]!r})")
+        raise InputError(
+            f"{p}: {len(missing)} nodes have no x/y coordinates (first: {missing[0]!r})"
+        )
     if "crs" not in G.graph:
         raise InputError(f"{p}: the graph has no 'crs' attribute; pass crs=... to read_roads")
     return project_graph(G) if CRS.from_user_input(G.graph["crs"]).is_geographic else G
@@ -364,7 +390,13 @@ def write_roads(G: nx.MultiDiGraph, path: str | os.PathLike[str]) -> Path:
         )
         props = {k: _jsonable(val) for k, val in d.items() if k not in skip}
         props["oneway"] = "yes" if d.get("oneway") else "no"
-        features.append({"type": "Feature", "properties": props, "geometry": {"type": "LineString", "coordinates": coords}})
+        features.append(
+            {
+                "type": "Feature",
+                "properties": props,
+                "geometry": {"type": "LineString", "coordinates": coords},
+            }
+        )
     return write_geojson(features, path, crs=G.graph.get("crs"))
 
 

@@ -23,7 +23,15 @@ from drm.errors import InputError
 from drm.io._files import file_format, resolve_input
 from drm.units import parse_duration
 
-__all__ = ["Column", "read_centres", "read_hydrograph", "read_stock", "read_table", "read_warehouses"]
+__all__ = [
+    "Column",
+    "read_centres",
+    "read_hydrograph",
+    "read_landcover_classes",
+    "read_stock",
+    "read_table",
+    "read_warehouses",
+]
 
 
 @dataclass(frozen=True)
@@ -96,7 +104,9 @@ def _convert(series: pd.Series, col: Column, where: str) -> pd.Series:
     if col.kind == "int":
         if (values != np.round(values)).any():
             row = int(np.flatnonzero((values != np.round(values)).to_numpy())[0])
-            raise InputError(f"{where}: column {col.name!r} needs whole numbers; data row {row + 1} has {series.iloc[row]!r}")
+            raise InputError(
+                f"{where}: column {col.name!r} needs whole numbers; data row {row + 1} has {series.iloc[row]!r}"
+            )
         return values.astype(np.int64)
     return values.astype(float)
 
@@ -135,7 +145,9 @@ def read_table(
     p = resolve_input(path, what)
     file_format(p, ("csv",), what)
     try:
-        df = pd.read_csv(p, comment="#", skipinitialspace=True, dtype=str, keep_default_na=False, na_values=[""])
+        df = pd.read_csv(
+            p, comment="#", skipinitialspace=True, dtype=str, keep_default_na=False, na_values=[""]
+        )
     except (pd.errors.ParserError, UnicodeDecodeError) as err:
         raise InputError(f"{p}: cannot parse {what} CSV ({err})") from None
     except pd.errors.EmptyDataError:
@@ -163,11 +175,17 @@ def read_table(
                 converted = _convert(df.loc[present, col.name], col, where)
                 df[col.name] = converted.reindex(df.index)
             continue
-        df[col.name] = _convert(df[col.name].fillna(col.default) if col.default is not None else df[col.name], col, where)
+        df[col.name] = _convert(
+            df[col.name].fillna(col.default) if col.default is not None else df[col.name],
+            col,
+            where,
+        )
     if index is not None:
         dup = df[index].duplicated()
         if dup.any():
-            raise InputError(f"{where}: {what} id {df[index][dup].iloc[0]!r} appears more than once; ids must be unique")
+            raise InputError(
+                f"{where}: {what} id {df[index][dup].iloc[0]!r} appears more than once; ids must be unique"
+            )
         df = df.set_index(index)
     df.attrs["source"] = p.name
     return df
@@ -196,12 +214,27 @@ CENTRE_COLUMNS = [
     Column("name", "str", doc="building name"),
     Column("type", "str", required=False, default="other", doc="school, church, sports_hall, ..."),
     Column("floor_area_m2", minimum=0.0, exclusive=True, doc="usable covered floor area in m²"),
-    Column("capacity_persons", "int", required=False, minimum=0, exclusive=True, doc="declared capacity, persons"),
+    Column(
+        "capacity_persons",
+        "int",
+        required=False,
+        minimum=0,
+        exclusive=True,
+        doc="declared capacity, persons",
+    ),
     Column("toilets", "int", required=False, default=0, minimum=0, doc="working toilets"),
     Column("showers", "int", required=False, default=0, minimum=0, doc="showers or bathing spaces"),
     Column("taps", "int", required=False, default=0, minimum=0, doc="water taps"),
-    Column("water_storage_l", required=False, default=0.0, minimum=0.0, doc="water storage in litres"),
-    Column("accessible", "bool", required=False, default="true", doc="step-free access for people with disabilities"),
+    Column(
+        "water_storage_l", required=False, default=0.0, minimum=0.0, doc="water storage in litres"
+    ),
+    Column(
+        "accessible",
+        "bool",
+        required=False,
+        default="true",
+        doc="step-free access for people with disabilities",
+    ),
 ]
 
 
@@ -233,16 +266,24 @@ def read_centres(path: str | os.PathLike[str], *, crs: Any = None) -> pd.DataFra
     >>> {"name", "x", "y", "floor_area_m2"} <= set(c.columns)
     True
     """
-    df = read_table(path, CENTRE_COLUMNS, what="centres")
-    df = _coordinates(df, crs, str(path))
-    return df.set_index("id")
+    df = read_table(path, CENTRE_COLUMNS, what="centres", index="id")
+    return _coordinates(df, crs, str(path))
 
 
 WAREHOUSE_COLUMNS = [
     Column("id", "str", doc="unique identifier"),
     Column("name", "str", doc="warehouse name"),
-    Column("trucks", "int", required=False, default=1, minimum=0, doc="trucks available for resupply"),
-    Column("truck_capacity_kg", required=False, default=5000.0, minimum=0.0, exclusive=True, doc="payload per truck, kg"),
+    Column(
+        "trucks", "int", required=False, default=1, minimum=0, doc="trucks available for resupply"
+    ),
+    Column(
+        "truck_capacity_kg",
+        required=False,
+        default=5000.0,
+        minimum=0.0,
+        exclusive=True,
+        doc="payload per truck, kg",
+    ),
 ]
 
 
@@ -257,16 +298,17 @@ def read_warehouses(path: str | os.PathLike[str], *, crs: Any = None) -> pd.Data
     pandas.DataFrame
         Indexed by ``id``.
     """
-    df = read_table(path, WAREHOUSE_COLUMNS, what="warehouses")
-    df = _coordinates(df, crs, str(path))
-    return df.set_index("id")
+    df = read_table(path, WAREHOUSE_COLUMNS, what="warehouses", index="id")
+    return _coordinates(df, crs, str(path))
 
 
 STOCK_COLUMNS = [
     Column("site_id", "str", doc="warehouse or centre id holding the stock"),
     Column("item", "str", doc="item name, as in the shelter standard"),
     Column("quantity", minimum=0.0, doc="amount on hand (negative stock is an error)"),
-    Column("unit", "str", required=False, default="unit", doc="unit of quantity (kg, L, kits, ...)"),
+    Column(
+        "unit", "str", required=False, default="unit", doc="unit of quantity (kg, L, kits, ...)"
+    ),
 ]
 
 
@@ -282,7 +324,9 @@ def read_stock(path: str | os.PathLike[str]) -> pd.DataFrame:
     dup = df.duplicated(["site_id", "item"])
     if dup.any():
         row = df[dup].iloc[0]
-        raise InputError(f"{path}: stock of {row['item']!r} at {row['site_id']!r} is listed twice; merge the rows")
+        raise InputError(
+            f"{path}: stock of {row['item']!r} at {row['site_id']!r} is listed twice; merge the rows"
+        )
     return df.reset_index(drop=True)
 
 
@@ -305,3 +349,26 @@ def read_hydrograph(path: str | os.PathLike[str]) -> pd.DataFrame:
     if np.any(np.diff(seconds) <= 0):
         raise InputError(f"{path}: hydrograph times must strictly increase")
     return pd.DataFrame({"time_s": seconds, "discharge_m3s": df["discharge_m3s"].to_numpy()})
+
+
+LANDCOVER_COLUMNS = [
+    Column("code", "int", minimum=0, doc="class code used in the land-cover grid"),
+    Column("name", "str", doc="class name"),
+    Column("manning_n", minimum=0.0, exclusive=True, doc="Manning roughness, s m^-1/3"),
+    Column("curve_number", minimum=0.0, exclusive=True, doc="SCS curve number (0, 100]"),
+]
+
+
+def read_landcover_classes(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a land-cover class table: ``code``, ``name``, ``manning_n`` (> 0), ``curve_number`` (0, 100].
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``code``.
+    """
+    df = read_table(path, LANDCOVER_COLUMNS, what="land-cover classes", index="code")
+    if (df["curve_number"] > 100).any():
+        bad = df.index[df["curve_number"] > 100][0]
+        raise InputError(f"{path}: curve_number of class {bad} is above 100")
+    return df

@@ -21,7 +21,9 @@ from drm.io._files import atomic_path, file_format, resolve_input
 __all__ = ["read_geojson", "write_geojson"]
 
 
-def read_geojson(path: str | os.PathLike[str], *, what: str = "GeoJSON") -> tuple[list[dict[str, Any]], CRS | None]:
+def read_geojson(
+    path: str | os.PathLike[str], *, what: str = "GeoJSON"
+) -> tuple[list[dict[str, Any]], CRS | None]:
     """Read the features of a GeoJSON file and the CRS it declares.
 
     Parameters
@@ -48,7 +50,9 @@ def read_geojson(path: str | os.PathLike[str], *, what: str = "GeoJSON") -> tupl
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
-        raise InputError(f"{p}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})") from None
+        raise InputError(
+            f"{p}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})"
+        ) from None
     if not isinstance(data, dict) or "type" not in data:
         raise InputError(f"{p}: not GeoJSON (no 'type' member at the top level)")
     kind = data["type"]
@@ -56,7 +60,14 @@ def read_geojson(path: str | os.PathLike[str], *, what: str = "GeoJSON") -> tupl
         features = list(data.get("features") or [])
     elif kind == "Feature":
         features = [data]
-    elif kind in ("LineString", "MultiLineString", "Point", "MultiPoint", "Polygon", "MultiPolygon"):
+    elif kind in (
+        "LineString",
+        "MultiLineString",
+        "Point",
+        "MultiPoint",
+        "Polygon",
+        "MultiPolygon",
+    ):
         features = [{"type": "Feature", "geometry": data, "properties": {}}]
     else:
         raise InputError(f"{p}: unsupported GeoJSON type {kind!r}")
@@ -72,7 +83,11 @@ def read_geojson(path: str | os.PathLike[str], *, what: str = "GeoJSON") -> tupl
 
 
 def write_geojson(
-    features: list[dict[str, Any]], path: str | os.PathLike[str], *, crs: Any = None, indent: int | None = None
+    features: list[dict[str, Any]],
+    path: str | os.PathLike[str],
+    *,
+    crs: Any = None,
+    indent: int | None = None,
 ) -> Path:
     """Write features as a GeoJSON FeatureCollection, atomically.
 

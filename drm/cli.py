@@ -1,0 +1,102 @@
+"""The ``drm`` command: ``drm run``, ``drm validate``, ``drm list``.
+
+A :class:`~drm.errors.DrmError` becomes one line on stderr and exit code 2;
+anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from drm._version import __version__
+from drm.errors import DrmError
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="drm",
+        description="Flood early warning, evacuation and shelter planning from scenario files.",
+    )
+    p.add_argument("--version", action="version", version=f"drm {__version__}")
+    p.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    run = sub.add_parser("run", help="run a scenario and write its outputs")
+    run.add_argument("scenario", help="scenario file (.toml) or built-in scenario name")
+    run.add_argument(
+        "--out", "-o", default=None, help="output folder (default: results/<scenario name>)"
+    )
+    val = sub.add_parser("validate", help="check a scenario file and its inputs without running it")
+    val.add_argument("scenario", help="scenario file (.toml) or built-in scenario name")
+    sub.add_parser("list", help="list the built-in scenarios")
+    return p
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from drm.scenario import load_inputs, load_scenario
+
+    sc = load_scenario(args.scenario)
+    inputs = load_inputs(sc)
+    s = inputs.summary()
+    print(
+        f"ok: {sc.name} — DEM {s['dem']['rows']}x{s['dem']['cols']} at {s['dem']['cell_size_m']:g} m, "
+        f"{s['population']['total_persons']:,.0f} people, {s['roads']['nodes']} road nodes, "
+        f"{s['centres']['count']} candidate centres"
+    )
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from drm.scenario import load_scenario, run_scenario
+
+    sc = load_scenario(args.scenario)
+    out = (
+        Path(args.out)
+        if args.out
+        else Path("results") / (sc.source.stem if sc.source else "scenario")
+    )
+    result = run_scenario(sc, out)
+    print(
+        f"ok: {sc.name} — outputs in {out}: {', '.join(sorted(p.name for p in result.files.values()))}"
+    )
+    return 0
+
+
+def _cmd_list(_: argparse.Namespace) -> int:
+    import tomllib
+
+    from drm._resources import builtin_root
+
+    for path in sorted((builtin_root() / "scenarios").glob("*.toml")):
+        name = tomllib.loads(path.read_text(encoding="utf-8")).get("name", "")
+        print(f"{path.stem:24s} {name}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``drm`` console script; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    logging.basicConfig(
+        format="drm: %(message)s", level=logging.WARNING if args.quiet else logging.INFO
+    )
+    logging.getLogger("numba").setLevel(logging.WARNING)
+    commands = {"run": _cmd_run, "validate": _cmd_validate, "list": _cmd_list}
+    try:
+        return commands[args.command](args)
+    except DrmError as err:
+        print(f"drm: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""Plot helpers shared by every stage: hillshade backdrops, map axes, scale bars.
+
+All functions draw on matplotlib Axes given by the caller (or a new Figure)
+and return what they made, so figures compose; nothing is shown or saved
+here. Palettes are colour-blind safe (viridis family, Okabe-Ito).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import xarray as xr
+from matplotlib.axes import Axes
+from matplotlib.colors import LightSource
+
+from drm.grids import check_grid, grid_bounds
+
+__all__ = ["OKABE_ITO", "add_scale_bar", "hillshade", "map_axes", "plot_hillshade"]
+
+#: Okabe & Ito (2008) colour-blind-safe qualitative palette.
+OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
+
+
+def hillshade(
+    dem: xr.DataArray, *, azimuth: float = 315.0, altitude: float = 45.0, vert_exag: float = 1.0
+) -> np.ndarray:
+    """Return a hillshade (0..1) of a DEM, illuminated from ``azimuth`` degrees.
+
+    Parameters
+    ----------
+    dem : xarray.DataArray
+        Elevation (m), north-up.
+    azimuth, altitude : float
+        Light direction in degrees (clockwise from north; above the horizon).
+    vert_exag : float
+        Vertical exaggeration.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shade per cell, NaN where the DEM is NaN.
+    """
+    dx = check_grid(dem, "DEM").dx
+    z = dem.values.astype(float)
+    filled = np.where(np.isfinite(z), z, np.nanmean(z))
+    shade = LightSource(azdeg=azimuth, altdeg=altitude).hillshade(
+        filled, vert_exag=vert_exag, dx=dx, dy=dx
+    )
+    return np.where(np.isfinite(z), shade, np.nan)
+
+
+def map_axes(ax: Axes | None = None, *, figsize: tuple[float, float] = (8.0, 7.0)) -> Axes:
+    """Return map-ready Axes: equal aspect, axis labels in metres."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    ax.set_aspect("equal")
+    ax.set_xlabel("x (m)")
+    ax.set_ylabel("y (m)")
+    ax.ticklabel_format(style="plain", useOffset=False)
+    return ax
+
+
+def plot_hillshade(dem: xr.DataArray, ax: Axes | None = None, **kwargs: Any) -> Axes:
+    """Draw a grey hillshade of ``dem`` on map axes and return them."""
+    ax = map_axes(ax)
+    xmin, ymin, xmax, ymax = grid_bounds(dem)
+    ax.imshow(
+        hillshade(dem, **kwargs),
+        cmap="gray",
+        vmin=0,
+        vmax=1,
+        extent=(xmin, xmax, ymin, ymax),
+        origin="upper" if dem["y"].values[0] > dem["y"].values[-1] else "lower",
+        interpolation="nearest",
+    )
+    ax.set_xlim(xmin, xmax)
+    ax.set_ylim(ymin, ymax)
+    return ax
+
+
+def add_scale_bar(ax: Axes, *, location: str = "lower right") -> None:
+    """Add a scale bar of a round length (m or km) to map axes in metres."""
+    from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
+
+    width = abs(np.diff(ax.get_xlim())[0])
+    target = width / 5
+    nice = 10 ** np.floor(np.log10(target))
+    for m in (5, 2, 1):
+        if m * nice <= target:
+            length = m * nice
+            break
+    label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
+    bar = AnchoredSizeBar(
+        ax.transData, length, label, location, pad=0.4, frameon=True, size_vertical=width / 200
+    )
+    ax.add_artist(bar)

@@ -1,0 +1,15 @@
+"""Scenario files, their inputs, and the pipeline that runs them."""
+
+from drm.scenario.inputs import ScenarioInputs, load_inputs
+from drm.scenario.run import ScenarioResult, run_scenario
+from drm.scenario.schema import Scenario, load_scenario, resolve_scenario_path
+
+__all__ = [
+    "Scenario",
+    "ScenarioInputs",
+    "ScenarioResult",
+    "load_inputs",
+    "load_scenario",
+    "resolve_scenario_path",
+    "run_scenario",
+]
