@@ -445,9 +445,11 @@ def xy_to_rowcol(
     spec = check_grid(da, time=None, allow_all_nan=True)
     xa = np.atleast_1d(np.asarray(x, dtype=float))
     ya = np.atleast_1d(np.asarray(y, dtype=float))
-    cols = np.floor((xa - spec.x0) / spec.dx + 0.5).astype(np.int64)
-    rows = np.floor((ya - spec.y0) / spec.ystep + 0.5).astype(np.int64)
-    outside = (cols < 0) | (cols >= spec.nx) | (rows < 0) | (rows >= spec.ny)
+    # fractional positions in cells from the outer edge; the outer edges are inclusive
+    fc = (xa - spec.x0) / spec.dx + 0.5
+    fr = (ya - spec.y0) / spec.ystep + 0.5
+    tol = 1e-9 * max(spec.nx, spec.ny)
+    outside = (fc < -tol) | (fc > spec.nx + tol) | (fr < -tol) | (fr > spec.ny + tol) | ~np.isfinite(fc + fr)
     if np.any(outside):
         i = int(np.flatnonzero(outside)[0])
         xmin, ymin, xmax, ymax = grid_bounds(da)
@@ -456,4 +458,6 @@ def xy_to_rowcol(
             f"(x {xmin:.1f}..{xmax:.1f}, y {ymin:.1f}..{ymax:.1f}); "
             f"{int(outside.sum())} point(s) outside in all"
         )
+    cols = np.clip(np.floor(fc), 0, spec.nx - 1).astype(np.int64)
+    rows = np.clip(np.floor(fr), 0, spec.ny - 1).astype(np.int64)
     return rows, cols

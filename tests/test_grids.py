@@ -134,8 +134,14 @@ def test_as_north_up_and_rowcol():
     rows, cols = xy_to_rowcol(g, [1001.0, 1049.0], [2039.0, 2001.0])
     assert rows.tolist() == [0, 3]
     assert cols.tolist() == [0, 4]
+    # the outer edges belong to the grid
+    rows, cols = xy_to_rowcol(g, [1000.0, 1050.0], [2040.0, 2000.0])
+    assert rows.tolist() == [0, 3]
+    assert cols.tolist() == [0, 4]
     with pytest.raises(GridError, match="outside the grid"):
         xy_to_rowcol(g, 999.0, 2001.0, name="gauge")
+    with pytest.raises(GridError, match="outside the grid"):
+        xy_to_rowcol(g, 1050.01, 2001.0, name="gauge")
 
 
 def test_conservative_regrid_keeps_the_integral(rng):

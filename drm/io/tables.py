@@ -166,9 +166,9 @@ def read_table(
                     f"it needs {', '.join(c.name for c in columns if c.required)}"
                     + (f" - {col.name}: {col.doc}" if col.doc else "")
                 )
-            df[col.name] = col.default
             if col.default is None:
-                continue
+                continue  # an optional column without a default stays absent
+            df[col.name] = col.default
         if col.default is None and not col.required:
             present = df[col.name].notna()
             if present.any():
