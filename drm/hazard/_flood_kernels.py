@@ -10,9 +10,19 @@ Grid layout (row 0 is the north edge):
   positive towards increasing ``i`` (south); ``i = 0`` and ``i = ny`` are the north
   and south boundary faces.
 
-Unit discharges are in m²/s. One time step is :func:`fluxes` (momentum, from the
-old depths and old fluxes into new flux arrays) followed by :func:`continuity`
-(new depths, statistics and volume bookkeeping). Both sweep rows in parallel.
+Unit discharges are in m²/s. One time step is three sweeps over the rows, each
+parallel:
+
+1. :func:`fluxes`: the momentum update of every face from the old depths and
+   old fluxes (``q`` → ``q_new``), Froude-limited;
+2. :func:`outflow_factor`: for each cell, the fraction of its planned outflow
+   it can supply from the water it holds (1 almost everywhere);
+3. :func:`continuity`: each face's flow scaled by its upwind cell's factor
+   (written back into ``q``), new depths, statistics and volume bookkeeping.
+
+Scaling outflows by the upwind cell's own water keeps depths non-negative
+without ever changing a flow that its cell can supply, and conserves volume
+exactly because both cells of a face see the same scaled flow.
 
 Boundary faces carry a kind (0 closed, 1 free outflow, 2 water level) and a value
 (free outflow: energy slope, level: water-surface elevation in m) and are
@@ -28,7 +38,7 @@ CLOSED, FREE, LEVEL = 0, 1, 2
 
 
 @njit(inline="always", cache=True)
-def _flux(q0, qavg, ea, eb, za, zb, ha, hb, n2, dt, dx, dist, g, hmin, froude):
+def _flux(q0, qavg, ea, eb, za, zb, n2, dt, dist, g, hmin, froude):
     """New unit discharge across one face from side a to side b (positive a→b).
 
     ``dist`` is the distance between the two water levels (``dx`` inside, half a
@@ -45,100 +55,17 @@ def _flux(q0, qavg, ea, eb, za, zb, ha, hb, n2, dt, dx, dist, g, hmin, froude):
         q = qmax
     elif q < -qmax:
         q = -qmax
-    # positivity: no face may drain more than a quarter of its upwind cell per step
-    if q > 0.0:
-        cap = ha * dx / (4.0 * dt)
-        if q > cap:
-            q = cap
-    elif q < 0.0:
-        cap = hb * dx / (4.0 * dt)
-        if -q > cap:
-            q = -cap
     return q
 
 
-@njit(parallel=True, cache=True)
-def fluxes(
-    z, h, wall, n2, qx, qy, qx_new, qy_new,
-    bkind_w, bval_w, bkind_e, bval_e, bkind_n, bval_n, bkind_s, bval_s,
-    dt, dx, theta, g, hmin, froude, bflow,
-):  # fmt: skip
-    """Update every face discharge for one step (de Almeida et al. 2012 scheme).
-
-    ``bflow`` (length 4) receives the discharge summed over each boundary
-    (west, east, north, south), positive *into* the domain, in m³/s.
-    """
-    ny, nx = h.shape
-    w1 = 0.5 * (1.0 - theta)
-    inflow_w = np.zeros(ny)
-    inflow_e = np.zeros(ny)
-    for i in prange(ny):
-        # interior x-faces of row i
-        for j in range(1, nx):
-            if wall[i, j - 1] or wall[i, j]:
-                qx_new[i, j] = 0.0
-                continue
-            q0 = qx[i, j]
-            qavg = theta * q0 + w1 * (qx[i, j - 1] + qx[i, j + 1])
-            za = z[i, j - 1]
-            zb = z[i, j]
-            ha = h[i, j - 1]
-            hb = h[i, j]
-            qx_new[i, j] = _flux(
-                q0, qavg, za + ha, zb + hb, za, zb, ha, hb, 0.5 * (n2[i, j - 1] + n2[i, j]),
-                dt, dx, dx, g, hmin, froude,
-            )  # fmt: skip
-        # interior y-face between rows i-1 and i
-        if i > 0:
-            for j in range(nx):
-                if wall[i - 1, j] or wall[i, j]:
-                    qy_new[i, j] = 0.0
-                    continue
-                q0 = qy[i, j]
-                qavg = theta * q0 + w1 * (qy[i - 1, j] + qy[i + 1, j])
-                za = z[i - 1, j]
-                zb = z[i, j]
-                ha = h[i - 1, j]
-                hb = h[i, j]
-                qy_new[i, j] = _flux(
-                    q0, qavg, za + ha, zb + hb, za, zb, ha, hb, 0.5 * (n2[i - 1, j] + n2[i, j]),
-                    dt, dx, dx, g, hmin, froude,
-                )  # fmt: skip
-        # west and east boundary faces of row i
-        inflow_w[i] = _boundary(
-            bkind_w[i], bval_w[i], z[i, 0], h[i, 0], wall[i, 0], qx[i, 0], -1.0,
-            n2[i, 0], dt, dx, g, hmin, froude, qx_new, i, 0,
-        )  # fmt: skip
-        inflow_e[i] = -_boundary(
-            bkind_e[i], bval_e[i], z[i, nx - 1], h[i, nx - 1], wall[i, nx - 1], qx[i, nx], 1.0,
-            n2[i, nx - 1], dt, dx, g, hmin, froude, qx_new, i, nx,
-        )  # fmt: skip
-    inflow_n = np.zeros(nx)
-    inflow_s = np.zeros(nx)
-    for j in prange(nx):
-        inflow_n[j] = _boundary(
-            bkind_n[j], bval_n[j], z[0, j], h[0, j], wall[0, j], qy[0, j], -1.0,
-            n2[0, j], dt, dx, g, hmin, froude, qy_new, 0, j,
-        )  # fmt: skip
-        inflow_s[j] = -_boundary(
-            bkind_s[j], bval_s[j], z[ny - 1, j], h[ny - 1, j], wall[ny - 1, j], qy[ny, j], 1.0,
-            n2[ny - 1, j], dt, dx, g, hmin, froude, qy_new, ny, j,
-        )  # fmt: skip
-    bflow[0] = inflow_w.sum() * dx
-    bflow[1] = inflow_e.sum() * dx
-    bflow[2] = inflow_n.sum() * dx
-    bflow[3] = inflow_s.sum() * dx
-
-
 @njit(inline="always", cache=True)
-def _boundary(kind, value, zc, hc, is_wall, q0, side, n2, dt, dx, g, hmin, froude, out, fi, fj):
-    """Discharge through one boundary face, stored in ``out[fi, fj]`` (sign of the axis).
+def _boundary(kind, value, zc, hc, is_wall, q0, side, n2, dt, dx, g, hmin, froude):
+    """Discharge through one boundary face (sign of the axis).
 
     ``side`` is -1 for a face on the low-index edge (west/north: the ghost is at
-    lower index) and +1 for the high-index edge. Returns the stored discharge.
+    lower index) and +1 for the high-index edge.
     """
     if kind == CLOSED or is_wall:
-        out[fi, fj] = 0.0
         return 0.0
     ec = zc + hc
     if kind == FREE:
@@ -153,36 +80,111 @@ def _boundary(kind, value, zc, hc, is_wall, q0, side, n2, dt, dx, g, hmin, froud
         zg = zc
         dist = 0.5 * dx
     if side < 0.0:  # ghost is side a, cell is side b
-        q = _flux(q0, q0, eg, ec, zg, zc, np.inf, hc, n2, dt, dx, dist, g, hmin, froude)
+        q = _flux(q0, q0, eg, ec, zg, zc, n2, dt, dist, g, hmin, froude)
         if kind == FREE and q > 0.0:
             q = 0.0  # a free boundary only lets water out
     else:  # cell is side a, ghost is side b
-        q = _flux(q0, q0, ec, eg, zc, zg, hc, np.inf, n2, dt, dx, dist, g, hmin, froude)
+        q = _flux(q0, q0, ec, eg, zc, zg, n2, dt, dist, g, hmin, froude)
         if kind == FREE and q < 0.0:
             q = 0.0
-    out[fi, fj] = q
     return q
 
 
 @njit(parallel=True, cache=True)
+def fluxes(
+    z, h, wall, n2, qx, qy, qx_new, qy_new,
+    bkind_w, bval_w, bkind_e, bval_e, bkind_n, bval_n, bkind_s, bval_s,
+    dt, dx, theta, g, hmin, froude,
+):  # fmt: skip
+    """Momentum update of every face for one step (de Almeida et al. 2012 scheme)."""
+    ny, nx = h.shape
+    w1 = 0.5 * (1.0 - theta)
+    for i in prange(ny):
+        # interior x-faces of row i
+        for j in range(1, nx):
+            if wall[i, j - 1] or wall[i, j]:
+                qx_new[i, j] = 0.0
+                continue
+            q0 = qx[i, j]
+            qavg = theta * q0 + w1 * (qx[i, j - 1] + qx[i, j + 1])
+            za = z[i, j - 1]
+            zb = z[i, j]
+            qx_new[i, j] = _flux(
+                q0, qavg, za + h[i, j - 1], zb + h[i, j], za, zb, 0.5 * (n2[i, j - 1] + n2[i, j]),
+                dt, dx, g, hmin, froude,
+            )  # fmt: skip
+        # interior y-face between rows i-1 and i
+        if i > 0:
+            for j in range(nx):
+                if wall[i - 1, j] or wall[i, j]:
+                    qy_new[i, j] = 0.0
+                    continue
+                q0 = qy[i, j]
+                qavg = theta * q0 + w1 * (qy[i - 1, j] + qy[i + 1, j])
+                za = z[i - 1, j]
+                zb = z[i, j]
+                qy_new[i, j] = _flux(
+                    q0, qavg, za + h[i - 1, j], zb + h[i, j], za, zb, 0.5 * (n2[i - 1, j] + n2[i, j]),
+                    dt, dx, g, hmin, froude,
+                )  # fmt: skip
+        qx_new[i, 0] = _boundary(
+            bkind_w[i], bval_w[i], z[i, 0], h[i, 0], wall[i, 0], qx[i, 0], -1.0,
+            n2[i, 0], dt, dx, g, hmin, froude,
+        )  # fmt: skip
+        qx_new[i, nx] = _boundary(
+            bkind_e[i], bval_e[i], z[i, nx - 1], h[i, nx - 1], wall[i, nx - 1], qx[i, nx], 1.0,
+            n2[i, nx - 1], dt, dx, g, hmin, froude,
+        )  # fmt: skip
+    for j in prange(nx):
+        qy_new[0, j] = _boundary(
+            bkind_n[j], bval_n[j], z[0, j], h[0, j], wall[0, j], qy[0, j], -1.0,
+            n2[0, j], dt, dx, g, hmin, froude,
+        )  # fmt: skip
+        qy_new[ny, j] = _boundary(
+            bkind_s[j], bval_s[j], z[ny - 1, j], h[ny - 1, j], wall[ny - 1, j], qy[ny, j], 1.0,
+            n2[ny - 1, j], dt, dx, g, hmin, froude,
+        )  # fmt: skip
+
+
+@njit(parallel=True, cache=True)
+def outflow_factor(h, wall, qx, qy, dt, dx, factor):
+    """Fraction (0..1) of each cell's planned outflow that its water can supply in one step."""
+    ny, nx = h.shape
+    for i in prange(ny):
+        for j in range(nx):
+            if wall[i, j]:
+                factor[i, j] = 0.0
+                continue
+            out = (
+                max(qx[i, j + 1], 0.0)
+                + max(-qx[i, j], 0.0)
+                + max(qy[i + 1, j], 0.0)
+                + max(-qy[i, j], 0.0)
+            )
+            need = out * dt
+            have = h[i, j] * dx
+            factor[i, j] = 1.0 if need <= have else have / need
+
+
+@njit(parallel=True, cache=True)
 def continuity(
-    h, wall, qx, qy, rain, loss, source, dt, dx, t_new, arrival_depth,
+    h, wall, qx_new, qy_new, factor, qx, qy, rain, loss, source, dt, dx, t_new, arrival_depth,
     hmax, tmax, vmax, arrival, row_hmax, sums, cum_loss, track_loss,
 ):  # fmt: skip
-    """Update depths from the new fluxes, rain, losses and point sources; keep statistics.
+    """Scale outflows by their upwind factor, update depths, statistics and bookkeeping.
 
-    ``rain`` and ``loss`` are rates (m/s); the loss takes at most the water
-    available. ``source`` is a volume rate per cell (m³/s). ``sums`` (length 4)
-    receives the step's rain, loss, source and clamped (negative-depth) volumes (m³).
+    Reads the planned fluxes ``qx_new``/``qy_new`` and writes the scaled ones
+    into ``qx``/``qy`` (each cell writes its east and south faces, edge cells
+    also their boundary faces). ``rain`` and ``loss`` are rates (m/s); the
+    loss takes at most the water available. ``source`` is a volume rate per
+    cell (m³/s). ``sums`` (length 6) receives the step's rain, loss, source,
+    clamped (negative-depth), boundary-inflow and boundary-outflow volumes (m³).
     ``row_hmax`` receives each row's largest depth (for the next CFL step).
     With ``track_loss``, each cell's lost depth is added to ``cum_loss`` (m).
     """
     ny, nx = h.shape
     area = dx * dx
-    r_rain = np.zeros(ny)
-    r_loss = np.zeros(ny)
-    r_src = np.zeros(ny)
-    r_clamp = np.zeros(ny)
+    rows = np.zeros((6, ny))
     k = dt / dx
     for i in prange(ny):
         hm = 0.0
@@ -190,10 +192,65 @@ def continuity(
         a_loss = 0.0
         a_src = 0.0
         a_clamp = 0.0
+        b_in = 0.0
+        b_out = 0.0
         for j in range(nx):
             if wall[i, j]:
                 continue
-            hn = h[i, j] + k * (qx[i, j] - qx[i, j + 1] + qy[i, j] - qy[i + 1, j])
+            f_here = factor[i, j]
+            # west face: flow into this cell from the west neighbour, or out of it
+            q = qx_new[i, j]
+            if q > 0.0 and j > 0:
+                q *= factor[i, j - 1]
+            elif q < 0.0:
+                q *= f_here
+            qw = q
+            # east face
+            q = qx_new[i, j + 1]
+            if q > 0.0:
+                q *= f_here
+            elif q < 0.0 and j < nx - 1:
+                q *= factor[i, j + 1]
+            qe = q
+            # north face (positive southward = into this cell)
+            q = qy_new[i, j]
+            if q > 0.0 and i > 0:
+                q *= factor[i - 1, j]
+            elif q < 0.0:
+                q *= f_here
+            qn = q
+            # south face
+            q = qy_new[i + 1, j]
+            if q > 0.0:
+                q *= f_here
+            elif q < 0.0 and i < ny - 1:
+                q *= factor[i + 1, j]
+            qs = q
+            qx[i, j + 1] = qe
+            qy[i + 1, j] = qs
+            if j == 0:
+                qx[i, 0] = qw
+                if qw > 0.0:
+                    b_in += qw
+                else:
+                    b_out -= qw
+            if j == nx - 1:
+                if qe < 0.0:
+                    b_in -= qe
+                else:
+                    b_out += qe
+            if i == 0:
+                qy[0, j] = qn
+                if qn > 0.0:
+                    b_in += qn
+                else:
+                    b_out -= qn
+            if i == ny - 1:
+                if qs < 0.0:
+                    b_in -= qs
+                else:
+                    b_out += qs
+            hn = h[i, j] + k * (qw - qe + qn - qs)
             r = rain[i, j] * dt
             s = source[i, j] * dt / area
             hn += r + s
@@ -219,20 +276,22 @@ def continuity(
             if hn >= arrival_depth and np.isnan(arrival[i, j]):
                 arrival[i, j] = t_new
             if hn > 1e-3:
-                ux = 0.5 * (qx[i, j] + qx[i, j + 1])
-                uy = 0.5 * (qy[i, j] + qy[i + 1, j])
+                ux = 0.5 * (qw + qe)
+                uy = 0.5 * (qn + qs)
                 v = np.sqrt(ux * ux + uy * uy) / hn
                 if v > vmax[i, j]:
                     vmax[i, j] = v
         row_hmax[i] = hm
-        r_rain[i] = a_rain
-        r_loss[i] = a_loss
-        r_src[i] = a_src
-        r_clamp[i] = a_clamp
-    sums[0] = r_rain.sum() * area
-    sums[1] = r_loss.sum() * area
-    sums[2] = r_src.sum() * area
-    sums[3] = r_clamp.sum() * area
+        rows[0, i] = a_rain
+        rows[1, i] = a_loss
+        rows[2, i] = a_src
+        rows[3, i] = a_clamp
+        rows[4, i] = b_in
+        rows[5, i] = b_out
+    for m in range(4):
+        sums[m] = rows[m].sum() * area
+    sums[4] = rows[4].sum() * dx * dt
+    sums[5] = rows[5].sum() * dx * dt
 
 
 @njit(cache=True)

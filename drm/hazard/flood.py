@@ -14,9 +14,13 @@ and in each cell ``h⁺ = h + Δt (Σq_in − Σq_out)/Δx + Δt (rain − loss)
 The step is ``Δt = α Δx / √(g h_max)``, capped by ``max_dt`` and shortened to
 land exactly on output times and rain-interval ends. Stability and positivity:
 faces with ``h_f`` below ``depth_threshold_m`` carry nothing; the Froude number
-on a face is limited to ``froude_limit``; a face never drains more than a quarter
-of its upwind cell in one step, so depths never go negative and no water is
-created or destroyed: the volume balance closes to rounding.
+on a face is limited to ``froude_limit``; where a cell's planned outflows in a
+step exceed the water it holds, they are scaled down to what it holds (the
+same scaled flow is seen by both cells of a face), so depths never go negative
+and no water is created or destroyed: the volume balance closes to rounding.
+Flows a cell can supply are never changed, unlike a fixed cap on each face
+(Landlab's ``steep_slopes`` clamp of ``0.8 h/4 · Δx/Δt``), which binds in
+uniform flow once the Froude number exceeds about 0.3.
 """
 
 from __future__ import annotations
@@ -552,9 +556,9 @@ def simulate_flood(
     vmax = np.zeros(spec.shape)
     arrival = np.full(spec.shape, np.nan)
     arrival[h >= arrival_depth_m] = 0.0
+    factor = np.ones(spec.shape)
     row_hmax = np.zeros(spec.ny)
-    sums = np.zeros(4)
-    bflow = np.zeros(4)
+    sums = np.zeros(6)
     source = np.zeros(spec.shape)
     area = dx * dx
     initial_m3 = float(h.sum() * area)
@@ -614,20 +618,19 @@ def simulate_flood(
                 z, h, wall, n2, qx, qy, qx_new, qy_new,
                 bkinds["west"], bvalues["west"], bkinds["east"], bvalues["east"],
                 bkinds["north"], bvalues["north"], bkinds["south"], bvalues["south"],
-                dt, dx, theta, G, depth_threshold_m, froude_limit, bflow,
+                dt, dx, theta, G, depth_threshold_m, froude_limit,
             )  # fmt: skip
+            K.outflow_factor(h, wall, qx_new, qy_new, dt, dx, factor)
             K.continuity(
-                h, wall, qx_new, qy_new, rain_field, loss_field, source, dt, dx, t_new, arrival_depth_m,
-                hmax, tmax, vmax, arrival, row_hmax, sums, losses.cumulative, losses.track,
+                h, wall, qx_new, qy_new, factor, qx, qy, rain_field, loss_field, source, dt, dx, t_new,
+                arrival_depth_m, hmax, tmax, vmax, arrival, row_hmax, sums, losses.cumulative, losses.track,
             )  # fmt: skip
-            qx, qx_new = qx_new, qx
-            qy, qy_new = qy_new, qy
-            vol["bin"] += float(np.clip(bflow, 0, None).sum()) * dt
-            vol["bout"] += float(-np.clip(bflow, None, 0).sum()) * dt
             vol["rain"] += sums[0]
             vol["loss"] += sums[1]
             vol["src"] += sums[2]
             vol["clamp"] += sums[3]
+            vol["bin"] += sums[4]
+            vol["bout"] += sums[5]
             hmax_now = float(row_hmax.max())
             steps += 1
             t = t_new
