@@ -249,6 +249,19 @@ class FloodResult:
         return f"<div><strong>FloodResult</strong><table>{body}</table></div>"
 
 
+def _track_sources(
+    h: np.ndarray, rows: np.ndarray, cols: np.ndarray, t: float, arrival_depth: float,
+    hmax: np.ndarray, tmax: np.ndarray, arrival: np.ndarray,
+) -> None:  # fmt: skip
+    """Keep the statistics of inflow cells right after water was added to them."""
+    hv = h[rows, cols]
+    higher = hv > hmax[rows, cols]
+    hmax[rows[higher], cols[higher]] = hv[higher]
+    tmax[rows[higher], cols[higher]] = t
+    first = (hv >= arrival_depth) & np.isnan(arrival[rows, cols])
+    arrival[rows[first], cols[first]] = t
+
+
 def _extent(da: xr.DataArray) -> tuple[float, float, float, float]:
     xs, ys = da["x"].values, da["y"].values
     half = abs(xs[1] - xs[0]) / 2
@@ -553,13 +566,12 @@ def simulate_flood(
     qy_new = np.zeros_like(qy)
     hmax = h.copy()
     tmax = np.zeros(spec.shape)
-    vmax = np.zeros(spec.shape)
+    vmax2 = np.zeros(spec.shape)
     arrival = np.full(spec.shape, np.nan)
     arrival[h >= arrival_depth_m] = 0.0
     factor = np.ones(spec.shape)
     row_hmax = np.zeros(spec.ny)
     sums = np.zeros(6)
-    source = np.zeros(spec.shape)
     area = dx * dx
     initial_m3 = float(h.sum() * area)
     vol = {"rain": 0.0, "loss": 0.0, "src": 0.0, "bin": 0.0, "bout": 0.0, "clamp": 0.0}
@@ -610,10 +622,6 @@ def simulate_flood(
             t_new = t + dt
             for edge, idx, b in timed:
                 bvalues[edge][idx] = b.level_at(t_new)
-            if inflow_list:
-                source[:] = 0.0
-                for inflow, (rows, cols) in zip(inflow_list, inflow_cells, strict=True):
-                    np.add.at(source, (rows, cols), inflow.series.mean(t, t_new) / rows.size)
             K.fluxes(
                 z, h, wall, n2, qx, qy, qx_new, qy_new,
                 bkinds["west"], bvalues["west"], bkinds["east"], bvalues["east"],
@@ -622,12 +630,19 @@ def simulate_flood(
             )  # fmt: skip
             K.outflow_factor(h, wall, qx_new, qy_new, dt, dx, factor)
             K.continuity(
-                h, wall, qx_new, qy_new, factor, qx, qy, rain_field, loss_field, source, dt, dx, t_new,
-                arrival_depth_m, hmax, tmax, vmax, arrival, row_hmax, sums, losses.cumulative, losses.track,
+                h, wall, qx_new, qy_new, factor, qx, qy, rain_field, loss_field, losses.method != "none",
+                dt, dx, t_new, arrival_depth_m, hmax, tmax, vmax2, arrival, row_hmax, sums,
+                losses.cumulative, losses.track,
             )  # fmt: skip
+            # point and line inflows: added after the step, at their cells (few of them)
+            for inflow, (rows, cols) in zip(inflow_list, inflow_cells, strict=True):
+                added = inflow.series.mean(t, t_new) * dt / rows.size / area
+                np.add.at(h, (rows, cols), added)
+                vol["src"] += added * rows.size * area
+                row_hmax[rows] = np.maximum(row_hmax[rows], h[rows, cols])
+                _track_sources(h, rows, cols, t_new, arrival_depth_m, hmax, tmax, arrival)
             vol["rain"] += sums[0]
             vol["loss"] += sums[1]
-            vol["src"] += sums[2]
             vol["clamp"] += sums[3]
             vol["bin"] += sums[4]
             vol["bout"] += sums[5]
@@ -663,7 +678,11 @@ def simulate_flood(
     )
     stats = {
         "max_depth": (np.where(wall, np.nan, hmax), "m", "maximum water depth"),
-        "max_velocity": (np.where(wall, np.nan, vmax), "m s-1", "maximum depth-averaged speed"),
+        "max_velocity": (
+            np.where(wall, np.nan, np.sqrt(vmax2)),
+            "m s-1",
+            "maximum depth-averaged speed",
+        ),
         "time_of_max_depth": (
             np.where(wall | (hmax <= 0), np.nan, tmax),
             "s",
