@@ -14,10 +14,13 @@ constant rate (number or grid, m/s)
     runoff ``Q(P)`` (USDA NRCS TR-55, 1986), so the net rain is the time-varying
     rainfall excess. Losses apply to the rain only, not to water running on.
 ``"green-ampt"``
-    Green-Ampt infiltration of the water on each cell, with capacity
-    ``f = K (1 + ψ Δθ / F)`` from the cumulative infiltrated depth ``F``
-    (Green & Ampt 1911; Chow, Maidment & Mays 1988 §4.3), refreshed every
-    ``update_s`` seconds.
+    Green-Ampt infiltration of the water on each cell (Green & Ampt 1911;
+    Chow, Maidment & Mays 1988 §4.3). Every ``update_s`` seconds the potential
+    rate of each cell is the mean ponded infiltration rate over the next
+    ``update_s`` from its cumulative infiltrated depth ``F``: ``F'`` solves
+    ``F' − ψΔθ ln((ψΔθ + F')/(ψΔθ + F)) = F + K Δt``. While a cell stays
+    ponded this is exact; where less water is there, the cell takes what it
+    has and ``F`` grows less.
 """
 
 from __future__ import annotations
@@ -95,8 +98,8 @@ class Losses:
             return self.constant
         if self.method == "scs":
             return self._scs_rate(rain, k)
-        F = np.maximum(self.cumulative, 1e-6)
-        return self.ks * (1.0 + self.suction / F)  # type: ignore[operator]
+        grown = _ponded_growth(self.cumulative, self.update_s, self.ks, self.suction)  # type: ignore[arg-type]
+        return (grown - self.cumulative) / self.update_s
 
     def _scs_rate(self, rain: Any, k: int) -> np.ndarray:
         from drm.hazard.runoff import scs_runoff
@@ -128,6 +131,23 @@ class Losses:
         )
 
 
+def _ponded_growth(f0: np.ndarray, dt: float, k: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """Cumulative Green-Ampt infiltration (m) after ``dt`` s of ponding, from ``f0`` (m).
+
+    Newton's method on ``F − a ln((a + F)/(a + f0)) − f0 − k dt = 0`` with
+    ``a = ψΔθ``; the function is convex and increasing in ``F``, so iterates
+    from above converge monotonically.
+    """
+    target = f0 + k * dt
+    f = target + np.sqrt(2.0 * a * k * dt)  # above the root
+    for _ in range(30):
+        step = (f - a * np.log((a + f) / (a + f0)) - target) * (a + f) / np.maximum(f, 1e-300)
+        f = f - step
+        if np.all(np.abs(step) <= 1e-12 * np.maximum(f, 1e-9)):
+            break
+    return np.maximum(f, f0)
+
+
 def make_losses(
     infiltration: Any,
     dem: xr.DataArray,
@@ -149,11 +169,12 @@ def make_losses(
         CN in (0, 100] for ``"scs"``.
     ia_ratio : float
         λ for ``"scs"``: 0.2 (TR-55) or 0.05.
-    soil : str, dict or xarray.Dataset
+    soil : str, GreenAmptSoil or dict
         For ``"green-ampt"``: a texture class name from the Rawls et al. (1983)
-        table, or ``ks_m_s`` (saturated conductivity, m/s), ``suction_m``
-        (wetting-front suction head ψ, m) and ``moisture_deficit`` (Δθ, -) as
-        numbers or grids.
+        table (initial effective saturation 0.3), a
+        :class:`drm.hazard.runoff.GreenAmptSoil`, or ``ks_m_s`` (hydraulic
+        conductivity, m/s), ``suction_m`` (wetting-front suction head ψ, m) and
+        ``moisture_deficit`` (Δθ, -) as numbers or grids.
     update_s : float
         Refresh interval of the Green-Ampt capacity (s).
 
@@ -193,18 +214,21 @@ def make_losses(
 
 
 def _green_ampt_fields(soil: Any, dem: xr.DataArray) -> tuple[np.ndarray, np.ndarray]:
+    """Conductivity (m/s) and suction x moisture deficit (m) on the DEM grid."""
+    from drm.hazard.runoff import GreenAmptSoil, green_ampt_soil
+
     if soil is None:
         raise InputError(
-            'infiltration="green-ampt" needs soil= (a texture name or ks_m_s, suction_m, moisture_deficit)'
+            'infiltration="green-ampt" needs soil=: a texture name (e.g. "silt loam"), a '
+            "drm.hazard.runoff.GreenAmptSoil, or a dict with ks_m_s, suction_m, moisture_deficit"
         )
     if isinstance(soil, str):
-        from drm.hazard.runoff import soil_parameters
-
-        params = soil_parameters(soil)
+        soil = green_ampt_soil(soil)
+    if isinstance(soil, GreenAmptSoil):
         soil = {
-            "ks_m_s": params["ks_m_s"],
-            "suction_m": params["suction_m"],
-            "moisture_deficit": params["moisture_deficit"],
+            "ks_m_s": soil.conductivity_m_s,
+            "suction_m": soil.suction_head_m,
+            "moisture_deficit": soil.moisture_deficit,
         }
     try:
         ks = _field(soil["ks_m_s"], dem, "soil ks_m_s")

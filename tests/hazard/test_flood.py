@@ -306,3 +306,48 @@ def test_against_landlab_overlandflow():
     np.testing.assert_allclose(r.ds["max_depth"].values[mask], peer[mask], rtol=0.05)
     rel = np.abs(r.ds["max_depth"].values[mask] / peer[mask] - 1)
     assert np.median(rel) < 0.005
+
+
+def test_scs_losses_reproduce_tr55():
+    """6 in of rain on CN 70: TR-55 chapter 2 gives 2.81 in of runoff; the rest infiltrates."""
+    dem = make_dem(np.zeros((8, 8)))
+    p_mm = 6 * 25.4
+    rain = rainfall_grid(
+        np.full((1, 2, 2), p_mm / 2.0),
+        x=[1020.0, 1060.0],
+        y=[2060.0, 2020.0],
+        time_s=[0.0],
+        interval_end_s=7200.0,
+        crs="EPSG:32619",
+    )
+    r = simulate_flood(
+        dem,
+        rain,
+        infiltration="scs",
+        curve_number=70,
+        duration="2h",
+        boundaries="closed",
+        progress=False,
+    )
+    area = 64 * 100.0
+    vb = r.volume_balance
+    assert vb.stored_m3 / area * 1000 / 25.4 == pytest.approx(2.81, abs=0.005)
+    assert vb.infiltration_m3 / area * 1000 == pytest.approx(p_mm - 2.81 * 25.4, abs=0.2)
+    assert abs(vb.relative_error) < 1e-9
+
+
+def test_green_ampt_ponded_infiltration_chow_example():
+    """Chow, Maidment & Mays (1988) example 4.3.1: silt loam, Se = 0.3, ponded 1 h: F = 3.17 cm."""
+    dem = make_dem(np.zeros((6, 6)))
+    soil = {"ks_m_s": 0.65 / 100 / 3600, "suction_m": 0.167, "moisture_deficit": 0.340}
+    r = simulate_flood(
+        dem, None, infiltration="green-ampt", soil=soil, initial_depth=0.2, duration="1h",
+        boundaries="closed", progress=False,
+    )  # fmt: skip
+    infiltrated_cm = r.volume_balance.infiltration_m3 / (36 * 100.0) * 100
+    assert infiltrated_cm == pytest.approx(3.17, abs=0.01)
+    assert abs(r.volume_balance.relative_error) < 1e-9
+    with pytest.raises(InputError, match="texture"):
+        simulate_flood(
+            dem, None, infiltration="green-ampt", soil="moon dust", duration=60, progress=False
+        )
