@@ -81,7 +81,12 @@ def test_stability_limits():
 
 
 def test_grids_keep_coordinates_and_set_units():
-    d = xr.DataArray(np.array([[0.0, 0.5], [1.0, 3.0]]), dims=("y", "x"), coords={"y": [1.0, 0.0], "x": [0.0, 1.0]}, attrs={"units": "m"})
+    d = xr.DataArray(
+        np.array([[0.0, 0.5], [1.0, 3.0]]),
+        dims=("y", "x"),
+        coords={"y": [1.0, 0.0], "x": [0.0, 1.0]},
+        attrs={"units": "m"},
+    )
     v = d * 0 + 1.0
     hr = hazard_rating(d, v)
     assert isinstance(hr, xr.DataArray)
