@@ -528,6 +528,13 @@ def simulate_flood(
         raise InputError(f"alpha must be in (0, 1], got {alpha} (0.7 or less is recommended)")
     if not max_dt > 0 or not froude_limit > 0 or not depth_threshold_m > 0:
         raise InputError("max_dt, froude_limit and depth_threshold_m must be > 0")
+    # plain floats, so the compiled kernels always see the same argument types
+    theta, alpha, max_dt = float(theta), float(alpha), float(max_dt)
+    froude_limit, depth_threshold_m, arrival_depth_m = (
+        float(froude_limit),
+        float(depth_threshold_m),
+        float(arrival_depth_m),
+    )
     if not arrival_depth_m > 0:
         raise InputError(f"arrival_depth_m must be > 0, got {arrival_depth_m}")
     dx = spec.dx
@@ -614,8 +621,7 @@ def simulate_flood(
     hmax_now = float(h.max()) if h.size else 0.0
     try:
         while t < duration_s - 1e-9:
-            dt = alpha * dx / np.sqrt(G * hmax_now) if hmax_now > 0 else max_dt
-            dt = min(dt, max_dt)
+            dt = float(min(alpha * dx / np.sqrt(G * hmax_now), max_dt) if hmax_now > 0 else max_dt)
             stop = min(out_times[frame], rain.next_change(t), loss_next)
             if t + dt > stop - 1e-9 * max(stop, 1.0):
                 dt = stop - t
