@@ -24,15 +24,19 @@ __all__ = [
 ]
 
 _LAZY_MODULES = {
-    "datasets",
-    "regrid",
-    "scenario",
     "cli",
-    "plotting",
-    "report",
+    "datasets",
+    "demographics",
+    "evacuation",
+    "exposure",
     "hazard",
     "network",
-    "evacuation",
+    "plotting",
+    "regrid",
+    "report",
+    "scenario",
+    "shelter",
+    "warning",
 }
 _LAZY_FUNCTIONS = {"run_scenario": "drm.scenario", "load_scenario": "drm.scenario"}
 
