@@ -307,7 +307,13 @@ def _from_osm(p: Path) -> nx.MultiDiGraph:
     except ImportError:
         raise missing_dependency("osmnx", "geo", f"reading OpenStreetMap XML {p.name}") from None
     try:
-        G = ox.graph.graph_from_xml(p, simplify=True, retain_all=True)
+        G = ox.graph.graph_from_xml(p, simplify=False, retain_all=True)
+        # OSM extracts also hold land-use and building outlines as ways: keep roads only
+        G.remove_edges_from(
+            [(u, v, k) for u, v, k, d in G.edges(keys=True, data=True) if "highway" not in d]
+        )
+        G.remove_nodes_from(list(nx.isolates(G)))
+        G = ox.simplify_graph(G)
     except Exception as err:  # osmnx raises many kinds
         raise InputError(f"{p}: cannot build a road graph from this OSM file ({err})") from None
     if G.number_of_edges() == 0:
