@@ -30,6 +30,7 @@ travellers learn of them only then.
 from __future__ import annotations
 
 import html
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -46,8 +47,17 @@ from drm.units import format_duration, parse_duration
 
 __all__ = ["EvacuationResult", "simulate_evacuation"]
 
-OUTCOMES = ("safe", "caught", "stranded", "stayed", "en route")
-_EVENTS = ("depart", "replan", "redirected", "safe", "caught at home", "caught on road", "stranded")
+OUTCOMES = ("safe", "caught", "stranded", "no space", "stayed", "en route")
+_EVENTS = (
+    "depart",
+    "replan",
+    "redirected",
+    "safe",
+    "caught at home",
+    "caught on road",
+    "stranded",
+    "no space",
+)
 
 
 @dataclass(frozen=True)
@@ -159,7 +169,7 @@ class EvacuationResult:
     events : pandas.DataFrame
         The event log: ``time_s``, ``household``, ``event``, ``where``, ``persons``.
     timeline : pandas.DataFrame
-        Persons departed, safe, caught and stranded (cumulative) and en route
+        Persons departed, safe, caught, stranded and without space (cumulative) and en route
         and queued on roads, at every ``record_interval``; index ``time_s``.
     arrivals : xarray.DataArray
         Cumulative persons registered per centre, dims ``(time, centre)``.
@@ -181,7 +191,7 @@ class EvacuationResult:
     mode: str
 
     def persons_by_outcome(self) -> pd.Series:
-        """Persons per outcome (safe, caught, stranded, stayed, en route)."""
+        """Persons per outcome (safe, caught, stranded, no space, stayed, en route)."""
         return (
             self.households.groupby("outcome")["persons"]
             .sum()
@@ -224,7 +234,8 @@ class EvacuationResult:
             ("households / persons", f"{s['households']:,} / {s['persons']:,.0f} ({self.mode})"),
             ("safe in a centre", f"{s['persons_safe']:,.0f}"),
             ("caught by water", f"{s['persons_caught']:,.0f}"),
-            ("stranded (no route)", f"{s['persons_stranded']:,.0f}"),
+            ("stranded (no open road)", f"{s['persons_stranded']:,.0f}"),
+            ("turned away (every centre full)", f"{s['persons_no_space']:,.0f}"),
             ("did not leave", f"{s['persons_stayed']:,.0f}"),
             ("still on the way", f"{s['persons_en_route']:,.0f}"),
             ("clearance (order to last arrival)", format_duration(s["clearance_time_s"])),
@@ -296,13 +307,13 @@ class EvacuationResult:
 def _centres(centres: pd.DataFrame, net: _Network, G: nx.MultiDiGraph) -> pd.DataFrame:
     c = centres.copy()
     if "node" not in c.columns:
-        from drm.network import nearest_nodes
+        from drm.network import snap_points
 
         if not {"x", "y"} <= set(c.columns):
             raise InputError(
                 "centres need a 'node' column or x, y coordinates to snap to the roads"
             )
-        c["node"] = nearest_nodes(G, c["x"].to_numpy(float), c["y"].to_numpy(float))
+        c = snap_points(G, c, name="centres")
     missing = [n for n in c["node"] if n not in net.row]
     if missing:
         raise InputError(f"centre node {missing[0]!r} is not in the road graph")
@@ -522,8 +533,10 @@ def simulate_evacuation(
                 events.append((env.now, h, "replan", net.nodes[node], persons[h]))
             first = False
             if route.size == 1 and route[0] < 0:
-                outcome[h] = "stranded"
-                events.append((env.now, h, "stranded", net.nodes[node], persons[h]))
+                # no centre with space left anywhere, or none reachable on open roads
+                why = "stranded" if is_target.any() else "no space"
+                outcome[h] = why
+                events.append((env.now, h, why, net.nodes[node], persons[h]))
                 if home_flood[h] < np.inf and node == origin[h]:
                     yield env.timeout(max(home_flood[h] - env.now, 0.0))
                     catch(h, env.now, node_x[node], node_y[node], net.nodes[node], "caught at home")
@@ -622,15 +635,13 @@ def simulate_evacuation(
     timeline = _timeline(times, hh_out, ev, tr)
     arrivals = _arrivals(times, hh_out, c_ids)
     roads = _road_stats(tr, net)
-    if (hh_out["outcome"] == "stranded").any():
-        import warnings
-
-        warnings.warn(
-            f"{hh_out.loc[hh_out['outcome'] == 'stranded', 'persons'].sum():,.0f} persons found no open road "
-            "to any centre with space",
-            DrmWarning,
-            stacklevel=2,
-        )
+    for why, text in (
+        ("stranded", "found no open road to a centre with space"),
+        ("no space", "found every centre full"),
+    ):
+        n = hh_out.loc[hh_out["outcome"] == why, "persons"].sum()
+        if n > 0:
+            warnings.warn(f"{n:,.0f} persons {text}", DrmWarning, stacklevel=2)
     return EvacuationResult(
         households=hh_out,
         events=ev,
@@ -679,6 +690,7 @@ def _timeline(
     caught = cumulative(["caught at home", "caught on road"])
     caught_road = cumulative(["caught on road"])
     stranded = cumulative(["stranded"])
+    no_space = cumulative(["no space"])
     queued = np.zeros(times.size)
     if tr.size:
         reach, leave, load = tr[:, 2], tr[:, 3], tr[:, 4]
@@ -692,7 +704,8 @@ def _timeline(
             "safe": safe,
             "caught": caught,
             "stranded": stranded,
-            "en_route": departed - safe - caught_road - stranded,
+            "no_space": no_space,
+            "en_route": departed - safe - caught_road - stranded - no_space,
             "queued": queued,
         },
         index=pd.Index(times, name="time_s"),
