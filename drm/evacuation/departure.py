@@ -51,9 +51,9 @@ import numpy as np
 import pandas as pd
 from scipy.signal import fftconvolve
 
+from drm._display import ResultMixin, fmt_number, fmt_seconds
 from drm.demographics import default_profile
 from drm.errors import InputError
-from drm.network._results import ResultMixin, fmt_number, fmt_seconds
 from drm.units import format_duration, parse_duration
 
 __all__ = [

@@ -41,8 +41,8 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from drm._display import ResultMixin, fmt_number
 from drm.errors import DrmWarning, InputError, SolverError
-from drm.network._results import ResultMixin, fmt_number
 from drm.network.routing import travel_times
 
 __all__ = ["LocationResult", "locate_centres", "location_costs"]

@@ -24,9 +24,9 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
+from drm._display import ResultMixin, fmt_number, fmt_seconds
 from drm.errors import DrmWarning, InputError, SolverError
 from drm.network._matrix import RoadMatrix
-from drm.network._results import ResultMixin, fmt_number, fmt_seconds
 from drm.network.roads import snap_points
 from drm.network.routing import as_matrix, travel_times
 

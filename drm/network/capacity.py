@@ -30,9 +30,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from drm._display import ResultMixin, fmt_number, fmt_seconds
 from drm.errors import InputError
 from drm.network._matrix import object_array
-from drm.network._results import ResultMixin, fmt_number, fmt_seconds
 from drm.network._time_expanded import max_flow_by
 
 __all__ = ["CCRPResult", "QuickestEvacuation", "ccrp", "quickest_evacuation"]

@@ -35,8 +35,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from drm._display import ResultMixin, fmt_number, fmt_seconds
 from drm.errors import InputError
-from drm.network._results import ResultMixin, fmt_number, fmt_seconds
 from drm.network.assignment import Assignment
 from drm.network.routing import route_edges, travel_times
 

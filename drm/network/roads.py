@@ -27,10 +27,10 @@ from pyproj import CRS
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from drm._display import ResultMixin, fmt_number
 from drm.errors import DrmWarning, InputError
 from drm.grids import check_grid
 from drm.network._matrix import RoadMatrix, object_array, road_matrix
-from drm.network._results import ResultMixin, fmt_number
 
 __all__ = [
     "Connectivity",

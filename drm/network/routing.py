@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 from scipy.sparse.csgraph import dijkstra
 
+from drm._display import ResultMixin, fmt_number, fmt_seconds
 from drm.errors import InputError
 from drm.network._matrix import RoadMatrix, road_matrix
-from drm.network._results import ResultMixin, fmt_number, fmt_seconds
 
 __all__ = ["TravelTimes", "as_matrix", "route_edges", "travel_times"]
 

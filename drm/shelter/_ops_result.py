@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from drm.shelter._display import fmt, html_block, text_block
+from drm._display import fmt_number, html_block, text_block
 from drm.shelter.standards import Standard
 from drm.units import DAY
 
@@ -68,17 +68,25 @@ class OperationsResult:
         return [
             ("centres", len(self.ds["centre"])),
             ("simulated", f"{days:g} days, standard {self.standard} ({self.phase})"),
-            ("peak occupancy", fmt(float(occ.max()), "persons")),
-            ("person-days", fmt(float(self.ds["person_days"].isel(time=-1).sum()))),
-            ("deliveries", f"{len(self.deliveries)} item loads, {fmt(float(self.deliveries['quantity'].sum()))} units"),
-            ("items short", ", ".join(f"{k} ({fmt(v)} basis-days)" for k, v in worst.items()) or "none"),
+            ("peak occupancy", fmt_number(float(occ.max()), "persons")),
+            ("person-days", fmt_number(float(self.ds["person_days"].isel(time=-1).sum()))),
+            (
+                "deliveries",
+                f"{len(self.deliveries)} item loads, {fmt_number(float(self.deliveries['quantity'].sum()))} units",
+            ),
+            (
+                "items short",
+                ", ".join(f"{k} ({fmt_number(v)} basis-days)" for k, v in worst.items()) or "none",
+            ),
         ]
 
     def __repr__(self) -> str:
         return text_block("OperationsResult", self._rows(), [("summary", self.summary)])
 
     def _repr_html_(self) -> str:
-        return html_block("OperationsResult", self._rows(), [("summary by centre and item", self.summary)])
+        return html_block(
+            "OperationsResult", self._rows(), [("summary by centre and item", self.summary)]
+        )
 
     def plot(self) -> Any:
         """Occupancy, stock on hand, unmet needs and water and sanitation ratios over days.
@@ -148,26 +156,42 @@ def build_result(engine: Any, std: Standard, phase: str, centres: pd.DataFrame) 
               "item_unit": ("item", units), "item_basis": ("item", engine.basis)}  # fmt: skip
     tc, tck = ("time", "centre"), ("time", "centre", "item")
     occ = r["occupancy"]
-    counts = np.where(engine.per_household, r["households"][..., None], occ[..., None] * engine.share)
+    counts = np.where(
+        engine.per_household, r["households"][..., None], occ[..., None] * engine.share
+    )
     daily = counts * engine.rate_s * DAY
     at_centre = r["stock"][:, : len(cen), :]
     with np.errstate(divide="ignore", invalid="ignore"):
         cover = np.where(daily > 0, at_centre / daily, np.where(engine.once, np.nan, np.inf))
-        water = np.array([u.lower() == "l" and b == "person" for u, b in zip(units, engine.basis, strict=True)])
+        water = np.array(
+            [u.lower() == "l" and b == "person" for u, b in zip(units, engine.basis, strict=True)]
+        )
         used = r["served"][..., water].sum(-1)
         person_days = r["person_s"] / DAY
         lpd = np.full(occ.shape, np.nan)
         lpd[1:] = np.diff(used, axis=0) / np.diff(person_days, axis=0)
         ratios = {}
         for col, name in (("toilets", "persons_per_toilet"), ("taps", "persons_per_tap")):
-            n = centres[col].to_numpy(float) if col in centres.columns else np.full(len(cen), np.nan)
+            n = (
+                centres[col].to_numpy(float)
+                if col in centres.columns
+                else np.full(len(cen), np.nan)
+            )
             ratios[name] = (tc, np.where(occ > 0, occ / n, np.nan), {"units": "persons"})
     ds = xr.Dataset(
         {
             "occupancy": (tc, occ, {"units": "persons"}),
             "households": (tc, r["households"], {"units": "households"}),
-            "person_days": (tc, person_days, {"units": "person-days", "long_name": "cumulative person-days"}),
-            "stock": (("time", "site", "item"), r["stock"], {"long_name": "stock on hand (item units)"}),
+            "person_days": (
+                tc,
+                person_days,
+                {"units": "person-days", "long_name": "cumulative person-days"},
+            ),
+            "stock": (
+                ("time", "site", "item"),
+                r["stock"],
+                {"long_name": "stock on hand (item units)"},
+            ),
             "demand": (tck, r["demand"], {"long_name": "cumulative demand (item units)"}),
             "consumed": (tck, r["served"], {"long_name": "cumulative consumption (item units)"}),
             "unmet": (tck, r["unmet"] + r["backlog"], {"long_name": _UNMET}),
@@ -182,11 +206,18 @@ def build_result(engine: Any, std: Standard, phase: str, centres: pd.DataFrame) 
         attrs={"standard": std.name, "phase": phase},
     )
     ds["time"].attrs["units"] = "s"
-    deliveries = pd.DataFrame(engine.deliveries, columns=["time_s", "warehouse", "centre", "item", "quantity"])
-    orders = pd.DataFrame(engine.orders, columns=["time_s", "warehouse", "centre", "item", "quantity"])
+    deliveries = pd.DataFrame(
+        engine.deliveries, columns=["time_s", "warehouse", "centre", "item", "quantity"]
+    )
+    orders = pd.DataFrame(
+        engine.orders, columns=["time_s", "warehouse", "centre", "item", "quantity"]
+    )
     stockouts = _stockouts(times, r["unmet"], r["backlog"], cen, items)
     idx = pd.MultiIndex.from_product([cen, items], names=["centre", "item"])
-    last = {k: ds[k].isel(time=-1).values.ravel() for k in ("demand", "consumed", "unmet", "unmet_basis_days")}
+    last = {
+        k: ds[k].isel(time=-1).values.ravel()
+        for k in ("demand", "consumed", "unmet", "unmet_basis_days")
+    }
     summary = pd.DataFrame(
         {
             "unit": np.tile(units, len(cen)),
@@ -197,8 +228,12 @@ def build_result(engine: Any, std: Standard, phase: str, centres: pd.DataFrame) 
     )
     with np.errstate(invalid="ignore", divide="ignore"):
         summary["fill_rate"] = summary["consumed"] / summary["demand"]
-    summary["delivered"] = deliveries.groupby(["centre", "item"])["quantity"].sum().reindex(idx).fillna(0.0)
-    grouped = stockouts.assign(d=stockouts["end_s"] - stockouts["start_s"]).groupby(["centre", "item"])
+    summary["delivered"] = (
+        deliveries.groupby(["centre", "item"])["quantity"].sum().reindex(idx).fillna(0.0)
+    )
+    grouped = stockouts.assign(d=stockouts["end_s"] - stockouts["start_s"]).groupby(
+        ["centre", "item"]
+    )
     summary["first_stockout_s"] = grouped["start_s"].min().reindex(idx)
     summary["stockout_s"] = grouped["d"].sum().reindex(idx).fillna(0.0)
     summary["min_days_of_cover"] = ds["days_of_cover"].min("time").values.ravel()

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from drm._display import html_block, text_block
 from drm.errors import InputError
-from drm.shelter._display import html_block, text_block
 from drm.shelter._inputs import check_centres
 from drm.shelter._ops_result import OperationsResult
 from drm.shelter.needs import capacity, daily_water_l, whole_units

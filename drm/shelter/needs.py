@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from drm._display import fmt_number, html_block, text_block
 from drm.demographics import GROUPS, DemographicProfile, default_profile, split_population
 from drm.errors import InputError
-from drm.shelter._display import fmt, html_block, text_block
 from drm.shelter._inputs import check_centres
 from drm.shelter.standards import Standard, as_standard
 from drm.units import DAY
@@ -84,7 +84,9 @@ def group_counts(
             if not (isinstance(v, (int, float, np.number)) and np.isfinite(v) and v >= 0):
                 raise InputError(f"demographic breakdown: {g!r} = {v!r} must be a number >= 0")
             if v > base["person"] + _EPS and g != "household":
-                raise InputError(f"demographic breakdown: {g!r} = {v!r} is more than person = {base['person']!r}")
+                raise InputError(
+                    f"demographic breakdown: {g!r} = {v!r} is more than person = {base['person']!r}"
+                )
             base[g] = float(v)
         return base
     return split_population(people, profile=p)
@@ -126,19 +128,25 @@ class Needs:
         4.0
         """
         if item not in self.table.index:
-            raise InputError(f"no need computed for item {item!r}; items: {', '.join(self.table.index)}")
+            raise InputError(
+                f"no need computed for item {item!r}; items: {', '.join(self.table.index)}"
+            )
         return float(self.table.loc[item, "quantity"])
 
     def _rows(self) -> list[tuple[str, Any]]:
         rows: list[tuple[str, Any]] = [
-            ("people", fmt(self.people["person"], "persons")),
-            ("households", fmt(self.people["household"])),
+            ("people", fmt_number(self.people["person"], "persons")),
+            ("households", fmt_number(self.people["household"])),
             ("standard", f"{self.standard} ({self.phase} phase)"),
             ("period", f"{self.days:g} days"),
         ]
         for item, r in self.table.iterrows():
-            split = f" ({fmt(r['female'])} female, {fmt(r['male'])} male)" if pd.notna(r["female"]) else ""
-            rows.append((str(item), fmt(r["quantity"], r["unit"]) + split))
+            split = (
+                f" ({fmt_number(r['female'])} female, {fmt_number(r['male'])} male)"
+                if pd.notna(r["female"])
+                else ""
+            )
+            rows.append((str(item), fmt_number(r["quantity"], r["unit"]) + split))
         return rows
 
     def __repr__(self) -> str:
@@ -162,11 +170,17 @@ class Needs:
         fig, ax = plt.subplots(figsize=(8, 0.35 * len(t) + 1.5), layout="constrained")
         cats = list(dict.fromkeys(t["category"]))
         colours = [OKABE_ITO[cats.index(c) % len(OKABE_ITO)] for c in t["category"]]
-        ax.barh([f"{i} ({u})" for i, u in zip(t.index, t["unit"], strict=True)], t["quantity"], color=colours)
+        ax.barh(
+            [f"{i} ({u})" for i, u in zip(t.index, t["unit"], strict=True)],
+            t["quantity"],
+            color=colours,
+        )
         ax.set_xscale("log")
         ax.invert_yaxis()
         ax.set_xlabel("quantity")
-        ax.set_title(f"Needs of {fmt(self.people['person'])} people, {self.days:g} days ({self.standard})")
+        ax.set_title(
+            f"Needs of {fmt_number(self.people['person'])} people, {self.days:g} days ({self.standard})"
+        )
         return fig
 
 
@@ -249,7 +263,9 @@ def daily_water_l(std: Standard, phase: str = "acute") -> float:
     15.0
     """
     t = std.table(phase)
-    water = t[(t["kind"] == "consumable") & (t["unit"].str.lower() == "l") & (t["basis"] == "person")]
+    water = t[
+        (t["kind"] == "consumable") & (t["unit"].str.lower() == "l") & (t["basis"] == "person")
+    ]
     return float((water["rate"] * DAY / water["period_s"]).sum())
 
 
@@ -321,7 +337,9 @@ def capacity(
     if litres > 0 and "water_storage_l" in df.columns:
         out["by_water_storage"] = np.floor(df["water_storage_l"] / (litres * storage_days) + _EPS)
     if litres > 0 and "water_supply_l_per_day" in df.columns:
-        out["by_water_supply"] = np.floor(pd.to_numeric(df["water_supply_l_per_day"]).fillna(0.0) / litres + _EPS)
+        out["by_water_supply"] = np.floor(
+            pd.to_numeric(df["water_supply_l_per_day"]).fillna(0.0) / litres + _EPS
+        )
     if "capacity_persons" in df.columns:
         declared = pd.to_numeric(df["capacity_persons"], errors="coerce")
         if declared.notna().any():

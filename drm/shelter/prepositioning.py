@@ -33,9 +33,9 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
+from drm._display import fmt_number, html_block, text_block
 from drm.demographics import DemographicProfile
 from drm.errors import InputError, SolverError
-from drm.shelter._display import fmt, html_block, text_block
 from drm.shelter.needs import needs
 from drm.shelter.standards import Standard, as_standard
 
@@ -75,12 +75,12 @@ class PrepositionPlan:
     def _rows(self) -> list[tuple[str, Any]]:
         rows: list[tuple[str, Any]] = [("sites", len(self.plan)), ("items", len(self.plan.columns))]
         if self.budget is not None:
-            rows.append(("budget", fmt(self.budget)))
-        rows += [(k, fmt(v)) for k, v in self.costs.items()]
+            rows.append(("budget", fmt_number(self.budget)))
+        rows += [(k, fmt_number(v)) for k, v in self.costs.items()]
         for k in self.plan.columns:
             rows.append(
-                (f"{k}", f"hold {fmt(self.plan[k].sum())}; expected unmet {fmt(self.expected_unmet[k])} of "
-                 f"{fmt(self.expected_demand[k])}")
+                (f"{k}", f"hold {fmt_number(self.plan[k].sum())}; expected unmet {fmt_number(self.expected_unmet[k])} of "
+                 f"{fmt_number(self.expected_demand[k])}")
             )  # fmt: skip
         return rows
 
@@ -111,7 +111,9 @@ class PrepositionPlan:
             for k in self.plan.columns:
                 d = self.expected_demand[k]
                 if d > 0:
-                    ax[1].plot(self.curve["budget"], self.curve[f"unmet_{k}"] / d, marker="o", label=k)
+                    ax[1].plot(
+                        self.curve["budget"], self.curve[f"unmet_{k}"] / d, marker="o", label=k
+                    )
             ax[1].set_xlabel("budget")
             ax[1].set_ylabel("expected unmet / expected demand")
             ax[1].set_title("Expected unmet demand against budget")
@@ -124,17 +126,25 @@ class PrepositionPlan:
 def _demand(scenarios: pd.DataFrame, items: list[str], std: Standard, days: float, phase: str,
             profile: DemographicProfile | None) -> tuple[pd.Series, pd.DataFrame]:  # fmt: skip
     """Scenario probabilities and demand rows ``scenario, centre, item, demand``."""
-    if not isinstance(scenarios, pd.DataFrame) or not {"scenario", "probability", "centre"} <= set(scenarios):
-        raise InputError("scenarios needs columns scenario, probability, centre and either persons or item, demand")
+    if not isinstance(scenarios, pd.DataFrame) or not {"scenario", "probability", "centre"} <= set(
+        scenarios
+    ):
+        raise InputError(
+            "scenarios needs columns scenario, probability, centre and either persons or item, demand"
+        )
     df = scenarios.copy()
     df["scenario"], df["centre"] = df["scenario"].astype(str), df["centre"].astype(str)
     prob = pd.to_numeric(df["probability"], errors="coerce")
     per = prob.groupby(df["scenario"]).agg(["min", "max"])
     if per.isna().any().any() or (per["min"] != per["max"]).any() or (per["min"] < 0).any():
-        raise InputError("scenarios: each scenario needs one probability >= 0, the same on all its rows")
+        raise InputError(
+            "scenarios: each scenario needs one probability >= 0, the same on all its rows"
+        )
     probs = per["min"].rename("probability")
     if abs(probs.sum() - 1.0) > 1e-6:
-        raise InputError(f"scenarios: probabilities add up to {probs.sum():g}; they must add up to 1")
+        raise InputError(
+            f"scenarios: probabilities add up to {probs.sum():g}; they must add up to 1"
+        )
     if "persons" in df.columns:
         persons = pd.to_numeric(df["persons"], errors="coerce")
         if not (np.isfinite(persons) & (persons >= 0)).all():
@@ -153,7 +163,9 @@ def _demand(scenarios: pd.DataFrame, items: list[str], std: Standard, days: floa
                 "(load_standard(..., overrides=...)) or drop those rows"
             )
         if k not in items:
-            raise InputError(f"scenario {s!r} asks for item {k!r}, which is not among the items to preposition")
+            raise InputError(
+                f"scenario {s!r} asks for item {k!r}, which is not among the items to preposition"
+            )
     demand = pd.to_numeric(df["demand"], errors="coerce")
     if not (np.isfinite(demand) & (demand >= 0)).all():
         raise InputError("scenarios: demand must be numbers >= 0")
@@ -161,14 +173,19 @@ def _demand(scenarios: pd.DataFrame, items: list[str], std: Standard, days: floa
 
 
 def _item_costs(costs: pd.DataFrame | None, items: list[str], need_unit_cost: bool) -> pd.DataFrame:
-    out = pd.DataFrame({"unit_cost": np.nan, "holding_cost": 0.0, "penalty": 1.0}, index=pd.Index(items, name="item"))
+    out = pd.DataFrame(
+        {"unit_cost": np.nan, "holding_cost": 0.0, "penalty": 1.0},
+        index=pd.Index(items, name="item"),
+    )
     if costs is not None:
         extra = sorted(set(costs.index) - set(items))
         if extra:
             raise InputError(f"costs: item {extra[0]!r} is not among the items to preposition")
         for col in out.columns:
             if col in costs.columns:
-                out[col] = pd.to_numeric(costs[col], errors="coerce").reindex(items).fillna(out[col])
+                out[col] = (
+                    pd.to_numeric(costs[col], errors="coerce").reindex(items).fillna(out[col])
+                )
     if need_unit_cost and out["unit_cost"].isna().any():
         first = out.index[out["unit_cost"].isna()][0]
         raise InputError(f"a budget needs costs['unit_cost'] for every item; missing for {first!r}")
@@ -193,7 +210,11 @@ def _solve(probs: pd.Series, demand: pd.DataFrame, sites: list[str], items: list
            closed: set[tuple[str, str, str]], loss: dict[tuple[str, str], float]) -> dict[str, Any]:  # fmt: skip
     """Build and solve the LP; return the plan, expected unmet and costs."""
     ni, nk = len(sites), len(items)
-    d = demand[demand["demand"] > 0].groupby(["scenario", "centre", "item"], sort=False)["demand"].sum()
+    d = (
+        demand[demand["demand"] > 0]
+        .groupby(["scenario", "centre", "item"], sort=False)["demand"]
+        .sum()
+    )
     kidx = {k: n for n, k in enumerate(items)}
     nq = ni * nk
     x_keys = [(s, i, j, k) for (s, j, k) in d.index for i in sites if (s, i, j) not in closed]
@@ -203,7 +224,7 @@ def _solve(probs: pd.Series, demand: pd.DataFrame, sites: list[str], items: list
     p = probs.to_dict()
     for n, (s, i, j, k) in enumerate(x_keys):
         c[nq + n] = p[s] * transport.get((i, j), 0.0) * mass[kidx[k]]
-    c[nq + nx_:] = [p[s] * cost.loc[k, "penalty"] for s, _, k in d.index]
+    c[nq + nx_ :] = [p[s] * cost.loc[k, "penalty"] for s, _, k in d.index]
     # demand: Σ_i x + u = d
     urow = {key: n for n, key in enumerate(d.index)}
     rows = [urow[(s, j, k)] for s, _, j, k in x_keys] + list(range(nu))
@@ -245,7 +266,13 @@ def _solve(probs: pd.Series, demand: pd.DataFrame, sites: list[str], items: list
     q = res.x[:nq].reshape(ni, nk)
     xs, us = res.x[nq : nq + nx_], res.x[nq + nx_ :]
     probs_u = np.array([p[s] for s, _, _ in d.index])
-    unmet = pd.Series(probs_u * us, index=d.index).groupby(level="item").sum().reindex(items).fillna(0.0)
+    unmet = (
+        pd.Series(probs_u * us, index=d.index)
+        .groupby(level="item")
+        .sum()
+        .reindex(items)
+        .fillna(0.0)
+    )
     return {
         "q": q,
         "x": xs,
@@ -346,7 +373,9 @@ def preposition(
                 f"item {k!r} is not a stock item rated by standard {std.name!r}; stock items it rates: "
                 f"{', '.join(i for i in std.items if i in std.catalogue.index)}"
             )
-    site_table = sites if isinstance(sites, pd.DataFrame) else pd.DataFrame(index=pd.Index(list(sites)))
+    site_table = (
+        sites if isinstance(sites, pd.DataFrame) else pd.DataFrame(index=pd.Index(list(sites)))
+    )
     site_ids = [str(s) for s in site_table.index]
     if not site_ids or len(set(site_ids)) != len(site_ids):
         raise InputError("sites must be a non-empty list of distinct site ids")
@@ -357,9 +386,13 @@ def preposition(
         cap.update({str(s): float(v) for s, v in dict(capacities).items()})
     unknown = sorted(set(cap) - set(site_ids))
     if unknown or any(not (np.isfinite(v) and v >= 0) for v in cap.values()):
-        raise InputError(f"capacities must be >= 0 kg for listed sites; check {unknown or sorted(cap)}")
+        raise InputError(
+            f"capacities must be >= 0 kg for listed sites; check {unknown or sorted(cap)}"
+        )
     if budget is None and not cap:
-        raise InputError("preposition needs budget=... (with costs unit_cost), capacities=... (kg per site) or both")
+        raise InputError(
+            "preposition needs budget=... (with costs unit_cost), capacities=... (kg per site) or both"
+        )
     if budget is not None and not (np.isfinite(budget) and budget >= 0):
         raise InputError(f"budget must be a number >= 0, got {budget!r}")
     probs, demand = _demand(scenarios, items, std, days, phase, profile)
@@ -381,7 +414,11 @@ def preposition(
     best = _solve(budget=budget, **args)
     curve = None
     if budget is not None:
-        levels = np.linspace(0.0, budget, 6) if budget_levels is None else np.asarray(budget_levels, dtype=float)
+        levels = (
+            np.linspace(0.0, budget, 6)
+            if budget_levels is None
+            else np.asarray(budget_levels, dtype=float)
+        )
         rows = []
         for b in levels:
             sol = best if b == budget else _solve(budget=float(b), **args)
@@ -391,8 +428,12 @@ def preposition(
     expected_demand = demand.merge(probs, left_on="scenario", right_index=True)
     expected_demand = (expected_demand["demand"] * expected_demand["probability"]).groupby(
         expected_demand["item"]).sum().reindex(items).fillna(0.0)  # fmt: skip
-    ship = pd.DataFrame(best["x_keys"], columns=["scenario", "site", "centre", "item"]).assign(quantity=best["x"])
-    plan = pd.DataFrame(best["q"], index=pd.Index(site_ids, name="site"), columns=pd.Index(items, name="item"))
+    ship = pd.DataFrame(best["x_keys"], columns=["scenario", "site", "centre", "item"]).assign(
+        quantity=best["x"]
+    )
+    plan = pd.DataFrame(
+        best["q"], index=pd.Index(site_ids, name="site"), columns=pd.Index(items, name="item")
+    )
     costs_out = {k: best[k] for k in ("objective", "purchase", "holding", "transport", "penalty")}
     return PrepositionPlan(plan, expected_demand, best["unmet"], ship[ship["quantity"] > 1e-9].reset_index(drop=True),
                            costs_out, curve, budget)  # fmt: skip

@@ -29,9 +29,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from drm._display import ResultMixin
 from drm.errors import InputError
 from drm.units import format_duration
-from drm.warning._display import Display
 from drm.warning.levels import LEVELS, ThresholdRule
 
 __all__ = ["EnsembleTrigger", "ensemble_trigger", "exceedance_probability"]
@@ -95,7 +95,7 @@ def exceedance_probability(
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class EnsembleTrigger(Display):
+class EnsembleTrigger(ResultMixin):
     """Outcome of :func:`ensemble_trigger`.
 
     Attributes

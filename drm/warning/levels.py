@@ -34,11 +34,11 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from drm._display import ResultMixin
 from drm.errors import GridError, InputError
 from drm.grids import check_grid, xy_to_rowcol
 from drm.regrid import Regridder
 from drm.units import format_duration, parse_duration
-from drm.warning._display import Display
 
 __all__ = [
     "LEVELS",
@@ -348,7 +348,7 @@ def flood_series(
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class Alerts(Display):
+class Alerts(ResultMixin):
     """Alert levels of sites (areas or points) over time.
 
     Attributes

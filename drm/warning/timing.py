@@ -25,10 +25,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from drm._display import ResultMixin
 from drm.errors import InputError
 from drm.grids import xy_to_rowcol
 from drm.units import format_duration, parse_duration
-from drm.warning._display import Display
 from drm.warning.ensemble import EnsembleTrigger
 from drm.warning.levels import Alerts, _at_cells, _sites
 
@@ -162,7 +162,7 @@ def _duration(value: Any, zones: pd.Index, name: str) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class DecisionClock(Display):
+class DecisionClock(ResultMixin):
     """Latest evacuation order time per zone, and whether a given order is in time.
 
     Attributes

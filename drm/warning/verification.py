@@ -29,9 +29,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from drm._display import ResultMixin
 from drm.errors import InputError
 from drm.units import format_duration
-from drm.warning._display import Display
 
 __all__ = ["Verification", "verify"]
 
@@ -41,7 +41,7 @@ def _ratio(num: float, den: float) -> float:
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class Verification(Display):
+class Verification(ResultMixin):
     """Scores of warnings against observed events (see the module docstring).
 
     Attributes
