@@ -78,10 +78,9 @@ class PrepositionPlan:
             rows.append(("budget", fmt_number(self.budget)))
         rows += [(k, fmt_number(v)) for k, v in self.costs.items()]
         for k in self.plan.columns:
-            rows.append(
-                (f"{k}", f"hold {fmt_number(self.plan[k].sum())}; expected unmet {fmt_number(self.expected_unmet[k])} of "
-                 f"{fmt_number(self.expected_demand[k])}")
-            )  # fmt: skip
+            held = fmt_number(self.plan[k].sum())
+            unmet = fmt_number(self.expected_unmet[k])
+            rows.append((f"{k}", f"hold {held}; expected unmet {unmet} of {fmt_number(self.expected_demand[k])}"))
         return rows
 
     def __repr__(self) -> str:
