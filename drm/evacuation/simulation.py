@@ -47,6 +47,8 @@ from drm.units import format_duration, parse_duration
 
 __all__ = ["EvacuationResult", "simulate_evacuation"]
 
+#: ``centre`` of households that reached safe ground instead of a centre.
+SAFE_GROUND = "safe ground"
 OUTCOMES = ("safe", "caught", "stranded", "no space", "stayed", "en route")
 _EVENTS = (
     "depart",
@@ -365,6 +367,7 @@ def simulate_evacuation(
     registration_persons_h: float = 120.0,
     road_closures: Mapping[str, Any] | None = None,
     centre_closures: Mapping[Any, Any] | None = None,
+    safe_nodes: Any = None,
     order_time_s: float | None = None,
     horizon: Any = None,
     record_interval: Any = "5min",
@@ -384,7 +387,8 @@ def simulate_evacuation(
     households : Departures or pandas.DataFrame
         From :func:`drm.evacuation.departure.sample_departures`, or a table with
         ``node``, ``persons`` and ``departure_s`` (NaN: stays), plus ``x``, ``y``
-        (home, m) to tell who the water reaches at home.
+        (home, m) to tell who the water reaches at home, and ``shelter``
+        (bool, default True: the household needs a place in a centre).
     centres : pandas.DataFrame
         Indexed by centre id, with ``node`` (or ``x``, ``y`` to snap) and
         ``capacity_persons`` (or ``floor_area_m2``, at 3.5 m² per person);
@@ -408,6 +412,10 @@ def simulate_evacuation(
         Training injects: roads (``road_id``) closed from the given time.
     centre_closures : dict centre id -> time, optional
         Training injects: centres that stop receiving people from the given time.
+    safe_nodes : iterable of node ids, optional
+        Safe ground (e.g. road nodes the flood never reaches): households with
+        ``shelter`` False go to the nearest one instead of a centre (to
+        relatives or open high ground; no space is needed there).
     order_time_s : float, optional
         Time of the order, for the clearance time; default: from the
         ``Departures``, else 0.
@@ -482,6 +490,17 @@ def simulate_evacuation(
     heap_n = np.empty(net.tt.size + 2, dtype=np.int64)
 
     persons = hh["persons"].to_numpy(float)
+    wants_shelter = (
+        hh["shelter"].to_numpy(bool) if "shelter" in hh.columns else np.ones(len(hh), dtype=bool)
+    )
+    is_safe = np.zeros(n_nodes, dtype=bool)
+    if safe_nodes is not None:
+        nodes_in = [n for n in safe_nodes if n in net.row]
+        if len(nodes_in) == 0 and not wants_shelter.all():
+            raise InputError("safe_nodes: none of the given nodes is in the road graph")
+        is_safe[[net.row[n] for n in nodes_in]] = True
+    elif not wants_shelter.all():
+        raise InputError("households with shelter=False need safe_nodes (safe ground to go to)")
     load = persons if mode == "walk" else np.maximum(persons / persons_per_vehicle, 1.0)
     origin = np.array([net.row[n] for n in hh["node"]], dtype=np.int64)
     departure = hh["departure_s"].to_numpy(float)
@@ -523,9 +542,11 @@ def simulate_evacuation(
         events.append((env.now, h, "depart", hh["node"].iat[h], persons[h]))
         node = origin[h]
         first = True
+        to_safe_ground = not wants_shelter[h]
         while True:
+            targets = is_safe if to_safe_ground else is_target
             route = earliest_route(
-                net.indptr, net.head, net.tail, net.tt, closes, is_target, node, env.now, informed,
+                net.indptr, net.head, net.tail, net.tt, closes, targets, node, env.now, informed,
                 best, pred, touched, heap_t, heap_n,
             )  # fmt: skip
             if not first:
@@ -534,7 +555,7 @@ def simulate_evacuation(
             first = False
             if route.size == 1 and route[0] < 0:
                 # no centre with space left anywhere, or none reachable on open roads
-                why = "stranded" if is_target.any() else "no space"
+                why = "stranded" if targets.any() else "no space"
                 outcome[h] = why
                 events.append((env.now, h, why, net.nodes[node], persons[h]))
                 if home_flood[h] < np.inf and node == origin[h]:
@@ -559,6 +580,12 @@ def simulate_evacuation(
                 node = net.head[e]
             if replanned:
                 continue
+            if to_safe_ground:
+                outcome[h] = "safe"
+                centre_of[h] = SAFE_GROUND
+                arrival[h] = env.now
+                events.append((env.now, h, "safe", SAFE_GROUND, persons[h]))
+                return
             # at a centre node: the first centre there that is open and has space
             here = [k for k in np.flatnonzero(c_node == node) if open_centre[k] and space[k] > 0]
             if not here:
@@ -633,7 +660,7 @@ def simulate_evacuation(
     )
     tr = np.array(trav, dtype=float).reshape(-1, 5)
     timeline = _timeline(times, hh_out, ev, tr)
-    arrivals = _arrivals(times, hh_out, c_ids)
+    arrivals = _arrivals(times, hh_out, c_ids + ([SAFE_GROUND] if not wants_shelter.all() else []))
     roads = _road_stats(tr, net)
     for why, text in (
         ("stranded", "found no open road to a centre with space"),

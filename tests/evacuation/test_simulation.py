@@ -115,6 +115,19 @@ def test_full_centre_sends_people_to_the_next_one():
     assert r.arrivals.sel(centre="near").values[-1] == 5
 
 
+def test_households_without_shelter_needs_go_to_safe_ground():
+    G = chain([100.0, 100.0, 100.0], capacity_h=1e9)
+    h = crowd(4).assign(shelter=[True, False, True, False])
+    r = simulate_evacuation(
+        G, h, centre(3, capacity=10), safe_nodes=[1], registration_persons_h=1e9, progress=False
+    )
+    assert r.households["centre"].tolist() == ["school", "safe ground", "school", "safe ground"]
+    np.testing.assert_allclose(r.households["arrival_s"], [300.0, 100.0, 300.0, 100.0], atol=1e-6)
+    assert r.arrivals.sel(centre="safe ground").values[-1] == 2.0
+    with pytest.raises(InputError, match="safe_nodes"):
+        simulate_evacuation(G, h, centre(3), progress=False)
+
+
 def test_injects_close_roads_and_centres():
     G = chain([100.0, 100.0], road_ids=["street", "bridge-2"])
     centres = pd.DataFrame({"node": [1, 2], "capacity_persons": [100, 100]}, index=["a", "b"])
