@@ -30,6 +30,18 @@ def shared_data() -> Path:
     return d
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_stage_cache(tmp_path_factory):
+    """One cache of stage outputs (floods) for the whole session, so scenarios run once."""
+    old = os.environ.get("DRM_CACHE")
+    os.environ["DRM_CACHE"] = str(tmp_path_factory.mktemp("drm-cache"))
+    yield
+    if old is None:
+        del os.environ["DRM_CACHE"]
+    else:
+        os.environ["DRM_CACHE"] = old
+
+
 @pytest.fixture
 def rng():
     """A seeded random generator, so every test draw is reproducible."""

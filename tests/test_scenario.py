@@ -2,6 +2,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import drm
@@ -29,7 +30,9 @@ def test_builtin_scenario_loads_with_absolute_paths():
     assert s.source == SCENARIO.resolve() or s.source.name == "valle_alto.toml"
     assert s.hazard.dem.is_absolute()
     assert s.hazard.dem.exists()
-    assert s.hazard.duration == 24 * 3600.0
+    assert s.hazard.duration == 14 * 3600.0
+    assert s.hazard.resolution_m == 20.0
+    assert s.population.zone_var == "neighbourhood_id"
     assert s.hazard.inflows[0].x == pytest.approx(261995.0)
     assert s.injects[0].at == 3 * 3600.0
     assert s.injects[0].close_road == "bridge-2"
@@ -44,8 +47,7 @@ def test_builtin_scenario_loads_with_absolute_paths():
 def test_every_problem_is_reported_at_once(tmp_path):
     def edit(text):
         return (
-            text.replace("manning_n", "xx")
-            .replace('duration = "24h"', 'duration = "soon"\nmanning_nn = 0.04')
+            text.replace('duration = "14h"', 'duration = "soon"\nmanning_nn = 0.04')
             .replace('mode = "walk"', 'mode = "fly"')
             .replace("seed = 42", 'seed = "forty-two"')
         )
@@ -93,14 +95,41 @@ def test_inputs_are_cross_checked(tmp_path):
         load_inputs(load_scenario(path))
 
 
-def test_run_writes_summary_and_map(tmp_path):
-    result = run_scenario("valle_alto", tmp_path / "out")
-    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+def test_run_writes_every_output(tmp_path):
+    result = run_scenario("valle_alto", tmp_path / "out", progress=False)
+    out = tmp_path / "out"
+    summary = json.loads((out / "summary.json").read_text())
     assert summary["scenario"]["name"] == "Valle Alto, 100-year storm"
     assert summary["scenario"]["seed"] == 42
     assert summary["drm_version"] == drm.__version__
     assert summary["inputs"]["roads"]["nodes"] == result.inputs.roads.number_of_nodes()
-    png = (tmp_path / "out" / "input_map.png").read_bytes()
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "people" in repr(result)
-    assert not list((tmp_path / "out").glob(".*"))  # no temporary files left behind
+    for name in ("input_map.png", "flood.png", "exposure.png", "evacuation.png", "shelter.png"):
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for name in (
+        "zones.csv",
+        "centres.csv",
+        "evacuation_households.csv",
+        "shelter_summary.csv",
+        "assessment.csv",
+    ):
+        assert len(pd.read_csv(out / name)) > 0
+    from drm.hazard.store import load_flood
+
+    assert load_flood(out / "flood.nc").volume_balance == result.flood.volume_balance
+    assert "people at risk" in repr(result)
+    assert "ScenarioResult" in result._repr_html_()
+    assert not [p for p in out.glob(".*") if p.is_file()]  # no temporary files left behind
+    # everyone at risk is accounted for by the evacuation
+    assert sum(result.evacuation.persons_by_outcome()) == pytest.approx(
+        summary["exposure"]["persons_at_risk"], rel=1e-6
+    )
+
+
+def test_changing_only_shelter_settings_reuses_the_flood(tmp_path, caplog):
+    run_scenario("valle_alto", progress=False)  # fills the session cache
+    path = copy_scenario(
+        tmp_path, lambda t: t.replace('standard = "sphere-2018"', 'standard = "philippines-2013"')
+    )
+    with caplog.at_level("INFO", logger="drm"):
+        run_scenario(path, progress=False)
+    assert any("reusing the cached run" in r.message for r in caplog.records)

@@ -1,27 +1,54 @@
-"""Scenario files: TOML validated with pydantic, every problem reported at once.
+"""Scenario files: TOML validated with pydantic into frozen dataclasses, every problem reported at once.
 
 A scenario names its inputs (paths relative to the scenario file) and the
-settings of each stage. :func:`load_scenario` reads the TOML, validates it
-and returns a frozen :class:`Scenario` whose paths are absolute. Every
-problem is collected into one :class:`~drm.errors.ScenarioError`, one line
-listing items such as ``evacuation.centres: file not found: ...`` or
-``hazard.manning_nn: unknown key (did you mean 'manning_n'?)``, separated by
-semicolons.
+settings of each stage; everything but the input files has a default, so a
+short file runs. :func:`load_scenario` reads the TOML, validates it and
+returns a frozen :class:`Scenario` (a dataclass) whose paths are absolute.
+Every problem is collected into one :class:`~drm.errors.ScenarioError`, one
+line listing items such as ``evacuation.centres: file not found: ...``,
+``hazard.manning_nn: unknown key (did you mean 'manning_n'?)`` or
+``injects[0].at: cannot parse duration 'soon'``, separated by semicolons.
+
+The defaults and where they come from are documented on each section class.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import tomllib
+import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
+from pydantic.dataclasses import dataclass
 
 from drm.errors import DataNotFoundError, InputError, ScenarioError
 from drm.units import parse_duration
 
-__all__ = ["Scenario", "load_scenario", "resolve_scenario_path"]
+__all__ = [
+    "Channel",
+    "EvacuationSection",
+    "HazardSection",
+    "Inflow",
+    "Inject",
+    "PopulationSection",
+    "RainThreshold",
+    "Scenario",
+    "ShelterSection",
+    "WarningSection",
+    "load_scenario",
+    "resolve_scenario_path",
+    "scenario_from_dict",
+]
 
 
 def _duration(value: Any) -> float:
@@ -32,73 +59,210 @@ def _duration(value: Any) -> float:
 
 
 Seconds = Annotated[float, BeforeValidator(_duration)]
+_CONFIG = ConfigDict(extra="forbid")
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+def section(cls: type) -> type:
+    """Make ``cls`` a frozen pydantic dataclass that rejects unknown keys."""
+    return dataclass(frozen=True, config=_CONFIG)(cls)
 
 
-class Inflow(_Section):
-    """An inflow hydrograph entering the DEM at a point (m, in the DEM's CRS)."""
+@section
+class Inflow:
+    """A hydrograph entering the DEM at a point (m, in the DEM's CRS).
+
+    ``scale`` multiplies the discharge (a what-if: a bigger river flood).
+    """
 
     hydrograph: Path
     x: float
     y: float
+    name: str = "river"
+    scale: float = Field(default=1.0, gt=0)
 
 
-class HazardSection(_Section):
-    """Hazard inputs and solver settings."""
+@section
+class HazardSection:
+    """Flood inputs and solver settings.
+
+    Roughness and curve number come from the land cover table when given
+    (``manning_n``/``curve_number`` override them with one value); without
+    either, n = 0.04 and no infiltration. ``rain_factor`` scales the storm;
+    ``resolution_m`` runs the solver on coarser cells (block means of the
+    DEM) to trade detail for speed.
+    """
 
     dem: Path
     rainfall: Path
     landcover: Path | None = None
     landcover_classes: Path | None = None
-    curve_number: float | None = Field(default=None, gt=0, le=100)
     manning_n: float | None = Field(default=None, gt=0)
+    curve_number: float | None = Field(default=None, gt=0, le=100)
+    infiltration: Literal["scs", "green-ampt", "none"] = "scs"
+    soil: str | None = None
+    rain_factor: float = Field(default=1.0, gt=0)
+    resolution_m: float | None = Field(default=None, gt=0)
     duration: Seconds = Field(default=24 * 3600.0, gt=0)
-    output_interval: Seconds = Field(default=600.0, gt=0)
+    output_interval: Seconds = Field(default=900.0, gt=0)
+    boundaries: Literal["free", "closed"] = "free"
+    arrival_depth_m: float = Field(default=0.05, gt=0)
+    theta: float = Field(default=0.8, gt=0, le=1)
+    alpha: float = Field(default=0.7, gt=0, le=1)
     inflows: tuple[Inflow, ...] = ()
 
+    @model_validator(mode="after")
+    def _check(self) -> HazardSection:
+        if self.output_interval > self.duration:
+            raise ValueError("output_interval is longer than duration")
+        if self.infiltration == "green-ampt" and not self.soil:
+            raise ValueError(
+                'infiltration = "green-ampt" needs soil = "<texture>", e.g. "silt loam"'
+            )
+        if (self.landcover is None) != (self.landcover_classes is None):
+            raise ValueError("landcover and landcover_classes go together: give both or neither")
+        return self
 
-class WarningSection(_Section):
-    """When the evacuation order is given."""
+
+@section
+class RainThreshold:
+    """An intensity-duration rule: rain over ``duration`` (mm) that raises each alert level."""
+
+    duration: Seconds = Field(gt=0)
+    yellow_mm: float | None = Field(default=None, ge=0)
+    orange_mm: float | None = Field(default=None, ge=0)
+    red_mm: float | None = Field(default=None, ge=0)
+
+
+@section
+class WarningSection:
+    """When the evacuation order is given.
+
+    ``order_time`` fixes it; otherwise the order follows the first alert at
+    level ``order_on`` from the rain rules (areal mean over the DEM). The
+    defaults (40 mm in 1 h yellow, 60 orange; 60 mm in 6 h yellow, 90 orange,
+    120 red) are planning examples to be replaced by the local thresholds.
+    ``dissemination`` and ``margin`` enter the decision clock.
+    """
 
     order_time: Seconds | None = None
+    order_on: Literal["yellow", "orange", "red"] = "orange"
+    rain_thresholds: tuple[RainThreshold, ...] = (
+        RainThreshold(duration=3600.0, yellow_mm=40.0, orange_mm=60.0),
+        RainThreshold(duration=6 * 3600.0, yellow_mm=60.0, orange_mm=90.0, red_mm=120.0),
+    )
+    dissemination: Seconds = 1800.0
+    margin: Seconds = 1800.0
 
 
-class PopulationSection(_Section):
-    """Where people live."""
+@section
+class PopulationSection:
+    """Where people live and who is at risk.
+
+    People are at risk where the maximum depth reaches ``risk_depth_m``
+    (0.15 m: water in ground floors; a planning choice). ``shelter_fraction``
+    of them seek a public evacuation centre, the others go to relatives or
+    open high ground (0.3 is a planning assumption in the middle of the
+    Hazus range 0.2-0.56; replace it with local survey data). ``zones`` is a
+    grid of zone ids (variable ``zone_var``, e.g. neighbourhoods) with names in
+    the ``zone_names`` CSV (``id``, ``name``); without it, connected areas at
+    risk are the zones.
+    """
 
     grid: Path
+    zones: Path | None = None
+    zone_var: str = "neighbourhood_id"
+    zone_names: Path | None = None
+    risk_depth_m: float = Field(default=0.15, gt=0)
+    shelter_fraction: float = Field(default=0.3, ge=0, le=1)
+    household_size: float | None = Field(default=None, gt=0)
 
 
-class EvacuationSection(_Section):
-    """Roads, candidate centres and how people move."""
+@section
+class Channel:
+    """A warning channel: the share of people it reaches and its mean delay after the order."""
+
+    name: str
+    reach: float = Field(ge=0, le=1)
+    delay: Seconds = 0.0
+
+
+@section
+class EvacuationSection:
+    """Roads, candidate centres and how people move.
+
+    Warning channels reach people after a delay (Rayleigh-distributed with
+    that mean); people then get ready over a Rayleigh response time with
+    scale ``response_sigma`` (the design notes' departure curve) and leave
+    with probability ``compliance``. Centres whose site floods deeper than
+    ``centre_max_depth_m`` are not used.
+    """
 
     roads: Path
     centres: Path
     mode: Literal["walk", "drive"] = "walk"
+    channels: tuple[Channel, ...] = (
+        Channel(name="siren", reach=0.6, delay=600.0),
+        Channel(name="sms", reach=0.5, delay=900.0),
+        Channel(name="door-to-door", reach=0.8, delay=3600.0),
+    )
+    response_sigma: Seconds = Field(default=1200.0, gt=0)
+    compliance: float = Field(default=0.9, ge=0, le=1)
+    informed: bool = True
+    centre_max_depth_m: float = Field(default=0.3, ge=0)
+    desks: int = Field(default=2, ge=1)
+    registration_persons_h: float = Field(default=120.0, gt=0)
+    persons_per_vehicle: float = Field(default=2.5, gt=0)
 
 
-class ShelterSection(_Section):
-    """Standards and stock for evacuation centres."""
+@section
+class ShelterSection:
+    """Standards and stock for the evacuation centres, and how long they stay open."""
 
     standard: str = "sphere-2018"
     stock: Path | None = None
     warehouses: Path | None = None
+    days: float = Field(default=7.0, gt=0)
+    return_after: Seconds | None = None
 
 
-class Inject(_Section):
-    """A timed training event."""
+@section
+class Inject:
+    """A timed training event: exactly one action happens at ``at``.
+
+    ``close_road`` (a road id such as ``"bridge-2"``), ``close_centre`` (a
+    centre id), ``extra_rain`` (multiply the rain from then on, e.g. 1.5) or
+    ``delay_warehouse`` (a warehouse id whose trucks cannot leave for
+    ``delay``).
+    """
 
     at: Seconds
     close_road: str | None = None
     close_centre: str | None = None
-    note: str | None = None
+    extra_rain: float | None = Field(default=None, gt=0)
+    delay_warehouse: str | None = None
+    delay: Seconds | None = None
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _one_action(self) -> Inject:
+        actions = [
+            a
+            for a in ("close_road", "close_centre", "extra_rain", "delay_warehouse")
+            if getattr(self, a) is not None
+        ]
+        if len(actions) != 1:
+            raise ValueError(
+                "an inject needs exactly one of close_road, close_centre, extra_rain, delay_warehouse; "
+                f"got {actions or 'none'}"
+            )
+        if self.delay_warehouse is not None and self.delay is None:
+            raise ValueError("delay_warehouse needs delay (e.g. '6h')")
+        return self
 
 
-class Scenario(_Section):
-    """A validated scenario; paths are absolute.
+@section
+class Scenario:
+    """A validated scenario (frozen); paths are absolute.
 
     Attributes
     ----------
@@ -113,87 +277,103 @@ class Scenario(_Section):
     """
 
     name: str
+    hazard: HazardSection
+    population: PopulationSection
+    evacuation: EvacuationSection
     description: str = ""
     seed: int = 0
     language: Literal["en", "es"] = "en"
-    hazard: HazardSection
     warning: WarningSection = WarningSection()
-    population: PopulationSection
-    evacuation: EvacuationSection
     shelter: ShelterSection = ShelterSection()
     injects: tuple[Inject, ...] = ()
     source: Path | None = None
-
-    @model_validator(mode="after")
-    def _timing(self) -> Scenario:
-        if self.hazard.output_interval > self.hazard.duration:
-            raise ValueError("hazard.output_interval is longer than hazard.duration")
-        return self
 
     def input_files(self) -> dict[str, Path]:
         """Return every input file by its dotted field name."""
         files: dict[str, Path] = {}
 
-        def walk(model: BaseModel, prefix: str) -> None:
-            for key in type(model).model_fields:
-                value = getattr(model, key)
-                name = f"{prefix}{key}"
-                if isinstance(value, Path) and key != "source":
+        def walk(obj: Any, prefix: str) -> None:
+            for f in dataclasses.fields(obj):
+                value = getattr(obj, f.name)
+                name = f"{prefix}{f.name}"
+                if isinstance(value, Path) and f.name != "source":
                     files[name] = value
-                elif isinstance(value, BaseModel):
+                elif dataclasses.is_dataclass(value):
                     walk(value, name + ".")
                 elif isinstance(value, tuple):
                     for i, item in enumerate(value):
-                        if isinstance(item, BaseModel):
+                        if dataclasses.is_dataclass(item):
                             walk(item, f"{name}[{i}].")
 
         walk(self, "")
         return files
 
+    def to_dict(self) -> dict[str, Any]:
+        """The scenario as plain data (paths as strings), e.g. for hashing or JSON."""
 
-def _absolute(data: Any, base: Path, model: type[BaseModel]) -> Any:
+        def plain(v: Any) -> Any:
+            if dataclasses.is_dataclass(v):
+                return {f.name: plain(getattr(v, f.name)) for f in dataclasses.fields(v)}
+            if isinstance(v, tuple | list):
+                return [plain(x) for x in v]
+            if isinstance(v, Path):
+                return str(v)
+            return v
+
+        return plain(self)
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls, include_extras=True)
+
+
+def _section_type(ann: Any) -> type | None:
+    """The section dataclass inside an annotation (``X``, ``X | None``, ``tuple[X, ...]``)."""
+    if isinstance(ann, type) and dataclasses.is_dataclass(ann):
+        return ann
+    for arg in typing.get_args(ann) or ():
+        found = _section_type(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _is_path(ann: Any) -> bool:
+    return ann is Path or Path in (typing.get_args(ann) or ())
+
+
+def _absolute(data: Any, base: Path, cls: type) -> Any:
     """Make the Path fields of raw TOML data absolute, relative to ``base``."""
     if not isinstance(data, dict):
         return data
     out = dict(data)
-    for key, field in model.model_fields.items():
+    for key, ann in _hints(cls).items():
         if key not in out:
             continue
-        ann = field.annotation
         value = out[key]
-        if ann in (Path, Path | None) and isinstance(value, str):
+        if _is_path(ann) and isinstance(value, str):
             out[key] = str((base / value).resolve())
             continue
-        sub = _submodel(ann)
+        sub = _section_type(ann)
         if sub is not None:
-            if isinstance(value, list):
-                out[key] = [_absolute(v, base, sub) for v in value]
-            else:
-                out[key] = _absolute(value, base, sub)
+            out[key] = (
+                [_absolute(v, base, sub) for v in value]
+                if isinstance(value, list)
+                else _absolute(value, base, sub)
+            )
     return out
 
 
-def _submodel(ann: Any) -> type[BaseModel] | None:
-    if isinstance(ann, type) and issubclass(ann, BaseModel):
-        return ann
-    for arg in getattr(ann, "__args__", ()) or ():
-        if isinstance(arg, type) and issubclass(arg, BaseModel):
-            return arg
-    return None
-
-
 def _fields_at(loc: tuple[Any, ...]) -> list[str]:
-    model: Any = Scenario
+    cls: Any = Scenario
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
-        field = model.model_fields.get(part) if hasattr(model, "model_fields") else None
-        if field is None:
+        ann = _hints(cls).get(part)
+        cls = _section_type(ann) if ann is not None else None
+        if cls is None:
             return []
-        model = _submodel(field.annotation)
-        if model is None:
-            return []
-    return list(model.model_fields) if hasattr(model, "model_fields") else []
+    return [f.name for f in dataclasses.fields(cls) if f.name != "source"]
 
 
 def _format_loc(loc: tuple[Any, ...]) -> str:
@@ -211,14 +391,14 @@ def _messages(err: ValidationError) -> list[str]:
     for e in err.errors():
         loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         where = _format_loc(loc)
-        if e["type"] == "extra_forbidden":
+        if e["type"] in ("unexpected_keyword_argument", "extra_forbidden"):
             known = _fields_at(loc)
             close = difflib.get_close_matches(str(loc[-1]), known, n=1)
             hint = (
                 f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(known)})"
             )
             lines.append(f"{where}: unknown key{hint}")
-        elif e["type"] == "missing":
+        elif e["type"] in ("missing", "missing_argument"):
             lines.append(f"{where}: required but missing")
         else:
             msg = e["msg"].removeprefix("Value error, ")
@@ -249,9 +429,39 @@ def resolve_scenario_path(name_or_path: str | Path) -> Path:
         return candidate
     names = sorted(q.stem for q in (builtin_root() / "scenarios").glob("*.toml"))
     raise DataNotFoundError(
-        f"scenario not found: {name_or_path} (neither a file nor a built-in scenario; "
-        f"built-in: {', '.join(names)})"
+        f"scenario not found: {name_or_path} (neither a file nor a built-in scenario; built-in: {', '.join(names)})"
     )
+
+
+def scenario_from_dict(
+    data: dict[str, Any], *, base: Path | None = None, source: Path | None = None
+) -> Scenario:
+    """Validate plain data (as read from TOML) into a :class:`Scenario`.
+
+    Parameters
+    ----------
+    data : dict
+        The scenario's keys and sections.
+    base : pathlib.Path, optional
+        Folder that relative paths start from (default: the current one).
+    source : pathlib.Path, optional
+        The file the data came from, for messages.
+
+    Raises
+    ------
+    ScenarioError
+        Listing every problem, each with its dotted path.
+    """
+    where = str(source) if source else "scenario"
+    if "source" in data:
+        raise ScenarioError(f"{where}: 'source' is reserved (it is set to the scenario file)")
+    raw = _absolute(data, (base or Path(".")).resolve(), Scenario)
+    raw["source"] = str(source) if source else None
+    try:
+        return TypeAdapter(Scenario).validate_python(raw)
+    except ValidationError as err:
+        lines = _messages(err)
+        raise ScenarioError(f"{where}: {len(lines)} problem(s): " + "; ".join(lines)) from None
 
 
 def load_scenario(path: str | Path, *, check_files: bool = True) -> Scenario:
@@ -284,15 +494,7 @@ def load_scenario(path: str | Path, *, check_files: bool = True) -> Scenario:
         raw = tomllib.loads(p.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(f"{p}: not valid TOML: {err}") from None
-    if "source" in raw:
-        raise ScenarioError(f"{p}: 'source' is reserved (it is set to the scenario file)")
-    data = _absolute(raw, p.parent, Scenario)
-    data["source"] = str(p)
-    try:
-        scenario = Scenario.model_validate(data)
-    except ValidationError as err:
-        lines = _messages(err)
-        raise ScenarioError(f"{p}: {len(lines)} problem(s): " + "; ".join(lines)) from None
+    scenario = scenario_from_dict(raw, base=p.parent, source=p)
     if check_files:
         missing = [
             f"{k}: file not found: {v}"

@@ -1,0 +1,351 @@
+"""The pipeline's stages: each turns a scenario section and the earlier stages' results into its own.
+
+Data flows one way: hazard → warning → exposure → roads → evacuation →
+shelters. Each function is small glue over the stage's public API (the
+science lives in :mod:`drm.hazard`, :mod:`drm.warning`, :mod:`drm.exposure`,
+:mod:`drm.network`, :mod:`drm.evacuation` and :mod:`drm.shelter`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from drm import io
+from drm.errors import InputError
+from drm.grids import check_grid, xy_to_rowcol
+from drm.scenario.inputs import ScenarioInputs
+from drm.scenario.schema import Scenario
+
+__all__ = [
+    "HazardSetup",
+    "centre_table",
+    "decide_order",
+    "exposure_stage",
+    "hazard_setup",
+    "households",
+    "resupply_routes",
+    "road_network",
+    "safe_nodes",
+]
+
+
+@dataclass(frozen=True)
+class HazardSetup:
+    """Everything the flood solver needs, on the grid it runs on."""
+
+    dem: xr.DataArray
+    rainfall: xr.DataArray
+    manning_n: Any
+    curve_number: Any
+    infiltration: Any
+    inflows: tuple[Any, ...]
+
+
+def _class_grid(landcover: xr.DataArray, table: pd.DataFrame, column: str) -> xr.DataArray:
+    codes = landcover.values
+    valid = np.isfinite(codes)
+    known = set(table.index.astype(int))
+    present = set(np.unique(codes[valid]).astype(int))
+    unknown = sorted(present - known)
+    if unknown:
+        raise InputError(f"land cover codes {unknown} are not in the land-cover class table")
+    lookup = np.full(max(known | present) + 1, np.nan)
+    lookup[table.index.astype(int)] = table[column].to_numpy(float)
+    values = np.where(valid, lookup[np.where(valid, codes, 0).astype(int)], np.nan)
+    return (
+        landcover.copy(data=values)
+        .rename(column)
+        .assign_attrs(units="1", long_name=column.replace("_", " "))
+    )
+
+
+def _coarsen(da: xr.DataArray, k: int) -> xr.DataArray:
+    crs = da.coords.get("spatial_ref")
+    out = da.coarsen(y=k, x=k, boundary="trim").mean()
+    out.attrs = da.attrs
+    return out.assign_coords(spatial_ref=crs) if crs is not None else out
+
+
+def hazard_setup(scenario: Scenario, inputs: ScenarioInputs) -> HazardSetup:
+    """Prepare the solver's inputs: resolution, roughness, curve numbers, rain factor and injects, inflows."""
+    from drm.hazard import Inflow
+
+    hz = scenario.hazard
+    dem = inputs.dem
+    n: Any = hz.manning_n if hz.manning_n is not None else 0.04
+    cn: Any = hz.curve_number
+    if inputs.landcover is not None and inputs.landcover_classes is not None:
+        if hz.manning_n is None:
+            n = _class_grid(inputs.landcover, inputs.landcover_classes, "manning_n")
+        if hz.curve_number is None:
+            cn = _class_grid(inputs.landcover, inputs.landcover_classes, "curve_number")
+    dx = check_grid(dem, "DEM").dx
+    if hz.resolution_m is not None and hz.resolution_m > dx * 1.0001:
+        k = round(hz.resolution_m / dx)
+        if abs(k * dx - hz.resolution_m) > 1e-6 * dx:
+            raise InputError(
+                f"hazard.resolution_m = {hz.resolution_m} must be a whole multiple of the DEM's {dx:g} m cells"
+            )
+        dem = _coarsen(dem, k)
+        n = _coarsen(n, k) if isinstance(n, xr.DataArray) else n
+        cn = _coarsen(cn, k) if isinstance(cn, xr.DataArray) else cn
+    rain = inputs.rainfall * hz.rain_factor
+    rain.attrs = inputs.rainfall.attrs
+    for inject in scenario.injects:
+        if inject.extra_rain is not None:
+            later = rain["time"].values >= inject.at
+            rain = rain.copy(
+                data=rain.values * np.where(later, inject.extra_rain, 1.0)[:, None, None]
+            )
+    if hz.infiltration == "scs":
+        infiltration: Any = "scs" if cn is not None else None
+    elif hz.infiltration == "green-ampt":
+        infiltration = "green-ampt"
+    else:
+        infiltration = None
+    inflows = tuple(
+        Inflow(
+            spec.x,
+            spec.y,
+            table.assign(discharge_m3s=table["discharge_m3s"] * spec.scale),
+            name=spec.name,
+        )
+        for spec, table in zip(hz.inflows, inputs.inflows, strict=True)
+    )
+    return HazardSetup(
+        dem=dem,
+        rainfall=rain,
+        manning_n=n,
+        curve_number=cn,
+        infiltration=infiltration,
+        inflows=inflows,
+    )
+
+
+def decide_order(
+    scenario: Scenario, rainfall: xr.DataArray, dem: xr.DataArray
+) -> tuple[Any, float | None]:
+    """Rain alerts over the DEM and the order time (fixed, or the first alert at ``order_on``)."""
+    from drm.warning import ThresholdRule, rain_alerts
+
+    w = scenario.warning
+    rules = [
+        ThresholdRule(
+            "rain",
+            yellow_m=None if r.yellow_mm is None else r.yellow_mm / 1000.0,
+            orange_m=None if r.orange_mm is None else r.orange_mm / 1000.0,
+            red_m=None if r.red_mm is None else r.red_mm / 1000.0,
+            duration_s=r.duration,
+        )
+        for r in w.rain_thresholds
+    ]
+    area = xr.DataArray(
+        np.ones(dem.shape, dtype=bool), dims=("y", "x"), coords={"y": dem["y"], "x": dem["x"]}
+    )
+    alerts = rain_alerts(rainfall, rules, areas={"town": area}) if rules else None
+    if w.order_time is not None:
+        return alerts, float(w.order_time)
+    if alerts is None:
+        return None, None
+    first = alerts.first_time(w.order_on)["town"]
+    return alerts, None if not np.isfinite(first) else float(first)
+
+
+def exposure_stage(scenario: Scenario, inputs: ScenarioInputs, flood: Any) -> Any:
+    """People at risk per cell and zone, with shelter seekers."""
+    from drm.exposure import RiskCriterion, people_at_risk
+
+    pop = scenario.population
+    zones: Any = "connected"
+    if pop.zones is not None:
+        zone_grid = io.read_grid(pop.zones, name="zones", var=pop.zone_var)
+        zone_grid = zone_grid.fillna(0).astype(np.int64)
+        zones = zone_grid
+    population = inputs.population
+    same = population.shape == flood.ds["max_depth"].shape
+    result = people_at_risk(
+        population,
+        flood,
+        criterion=RiskCriterion(depth_m=pop.risk_depth_m),
+        zones=zones if same or not isinstance(zones, xr.DataArray) else _mode_coarsen(zones, flood),
+        aggregate=not same,
+        shelter_fraction=pop.shelter_fraction,
+    )
+    if pop.zone_names is not None:
+        names = io.read_table(
+            pop.zone_names,
+            [io.tables.Column("id", "int"), io.tables.Column("name", "str")],
+            what="zone names",
+            index="id",
+        )
+        result.zones.insert(0, "name", names["name"].reindex(result.zones.index).fillna(""))
+    return result
+
+
+def _mode_coarsen(zones: xr.DataArray, flood: Any) -> xr.DataArray:
+    """Zone ids on the flood's coarser grid: the most common id in each block."""
+    like = flood.ds["max_depth"]
+    k = round(abs(float(like["x"][1] - like["x"][0])) / abs(float(zones["x"][1] - zones["x"][0])))
+    ny, nx = like.shape
+    block = (
+        zones.values[: ny * k, : nx * k]
+        .reshape(ny, k, nx, k)
+        .transpose(0, 2, 1, 3)
+        .reshape(ny, nx, k * k)
+    )
+    out = np.zeros((ny, nx), dtype=np.int64)
+    for i in range(ny):
+        for j in range(nx):
+            ids, counts = np.unique(block[i, j], return_counts=True)
+            out[i, j] = ids[np.argmax(counts)]
+    return xr.DataArray(out, dims=("y", "x"), coords={"y": like["y"], "x": like["x"]})
+
+
+def road_network(scenario: Scenario, inputs: ScenarioInputs, flood: Any) -> nx.MultiDiGraph:
+    """Roads for the evacuation mode, with the time each closes under the flood."""
+    from drm.network import prepare_roads, road_closure_times
+
+    mode = scenario.evacuation.mode
+    G = prepare_roads(inputs.roads, mode)
+    return road_closure_times(G, flood, mode)
+
+
+def _depth_at(flood: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    md = flood.ds["max_depth"]
+    rows, cols = xy_to_rowcol(md, x, y, name="site")
+    return np.nan_to_num(md.values[rows, cols])
+
+
+def centre_table(
+    scenario: Scenario, inputs: ScenarioInputs, flood: Any, G: nx.MultiDiGraph
+) -> pd.DataFrame:
+    """Candidate centres with capacity, flood depth at the site, road node and whether they are used (and why not)."""
+    from drm.network import snap_points
+    from drm.shelter import capacity
+
+    c = inputs.centres.copy()
+    cap = capacity(c, scenario.shelter.standard)
+    c["capacity_persons"] = cap["capacity_persons"]
+    c["capacity_binding"] = cap["binding"]
+    c["max_depth_m"] = _depth_at(flood, c["x"].to_numpy(float), c["y"].to_numpy(float))
+    c = snap_points(G, c, max_distance_m=500.0, on_far="warn", name="centres")
+    reasons = []
+    for _, row in c.iterrows():
+        if row["max_depth_m"] > scenario.evacuation.centre_max_depth_m:
+            reasons.append(f"site floods {row['max_depth_m']:.2f} m deep")
+        elif not row["snapped"]:
+            reasons.append(f"{row['snap_distance_m']:.0f} m from the nearest road")
+        elif row["capacity_persons"] <= 0:
+            reasons.append("no capacity under the standard")
+        else:
+            reasons.append("")
+    c["excluded_because"] = reasons
+    c["used"] = c["excluded_because"] == ""
+    return c
+
+
+def safe_nodes(G: nx.MultiDiGraph, flood: Any) -> list[Any]:
+    """Road nodes the flood never reaches (maximum depth under 5 cm at the node)."""
+    nodes = list(G.nodes)
+    x = np.array([G.nodes[n]["x"] for n in nodes], dtype=float)
+    y = np.array([G.nodes[n]["y"] for n in nodes], dtype=float)
+    md = flood.ds["max_depth"]
+    xmin, xmax = float(md["x"].min()), float(md["x"].max())
+    ymin, ymax = float(md["y"].min()), float(md["y"].max())
+    half = abs(float(md["x"][1] - md["x"][0])) / 2
+    inside = (x >= xmin - half) & (x <= xmax + half) & (y >= ymin - half) & (y <= ymax + half)
+    depth = np.zeros(len(nodes))
+    depth[inside] = _depth_at(flood, x[inside], y[inside])
+    return [n for n, d in zip(nodes, depth, strict=True) if d < 0.05]
+
+
+def households(scenario: Scenario, exposure: Any, G: nx.MultiDiGraph, order_time_s: float) -> Any:
+    """At-risk people as households on the roads, with seeded shelter needs and departure times."""
+    from drm.evacuation.departure import (
+        Channel,
+        DepartureModel,
+        Rayleigh,
+        make_households,
+        sample_departures,
+    )
+    from drm.network import snap_points
+
+    ev = scenario.evacuation
+    origins = snap_points(
+        G, exposure.cells(), max_distance_m=500.0, on_far="warn", name="people at risk"
+    )
+    origins = origins[origins["snapped"]]
+    hh = make_households(origins, household_size=scenario.population.household_size)
+    rng = np.random.default_rng([scenario.seed, 1])
+    hh["shelter"] = rng.random(len(hh)) < scenario.population.shelter_fraction
+    channels = [
+        Channel(c.name, reach=c.reach, delay=Rayleigh(max(c.delay, 1.0) / np.sqrt(np.pi / 2)))
+        for c in ev.channels
+    ]
+    model = DepartureModel(channels, Rayleigh(ev.response_sigma), compliance=ev.compliance)
+    return sample_departures(hh, model, order_time=order_time_s, seed=scenario.seed)
+
+
+def resupply_routes(
+    scenario: Scenario, inputs: ScenarioInputs, flood: Any, centres: pd.DataFrame
+) -> pd.DataFrame | None:
+    """Truck travel time from each warehouse to each centre on the flooded road network, with closures and delays.
+
+    ``closed_from_s`` is the first time a road on the route floods (NaN: never)
+    and ``closed_until_s`` when it reopens (NaN: never, the flood's roads stay
+    closed for the run).
+    """
+    from drm.network import prepare_roads, road_closure_times, snap_points
+
+    if inputs.warehouses is None:
+        return None
+    G = road_closure_times(prepare_roads(inputs.roads, "drive"), flood, "drive")
+    w = snap_points(G, inputs.warehouses, name="warehouses")
+    c = snap_points(G, centres[["x", "y"]], name="centres")
+    rows = []
+    closes = nx.get_edge_attributes(G, "closure_time_s")
+    for wid, wnode in zip(w.index, w["node"], strict=True):
+        for cid, cnode in zip(c.index, c["node"], strict=True):
+            try:
+                path = nx.shortest_path(G, wnode, cnode, weight="travel_time")
+            except nx.NetworkXNoPath:
+                rows.append((wid, cid, np.inf, 0.0, np.nan))  # no road at all: closed for good
+                continue
+            t = sum(
+                min(d["travel_time"] for d in G.get_edge_data(a, b).values())
+                for a, b in itertools.pairwise(path)
+            )
+            first_close = min(
+                (
+                    closes.get((a, b, k), np.inf)
+                    for a, b in itertools.pairwise(path)
+                    for k in G.get_edge_data(a, b)
+                ),
+                default=np.inf,
+            )
+            rows.append((wid, cid, t, first_close if np.isfinite(first_close) else np.nan, np.nan))
+    routes = pd.DataFrame(
+        rows, columns=["warehouse", "centre", "travel_time_s", "closed_from_s", "closed_until_s"]
+    ).set_index(["warehouse", "centre"])
+    for inject in scenario.injects:
+        if inject.delay_warehouse is not None:
+            if inject.delay_warehouse not in w.index:
+                raise InputError(
+                    f"injects: unknown warehouse {inject.delay_warehouse!r}; warehouses are {list(w.index)}"
+                )
+            # the trucks cannot leave during [at, at + delay]; a route the flood also closes
+            # (for good) stays closed from the inject on: one closure window per route, erring
+            # on the side of fewer deliveries
+            sel = routes.index.get_level_values("warehouse") == inject.delay_warehouse
+            end = inject.at + float(inject.delay or 0.0)
+            flood_close = routes.loc[sel, "closed_from_s"].to_numpy(float)
+            routes.loc[sel, "closed_until_s"] = np.where(np.isfinite(flood_close), np.nan, end)
+            routes.loc[sel, "closed_from_s"] = np.fmin(flood_close, inject.at)
+    return routes
