@@ -1,4 +1,4 @@
-"""The ``drm`` command: ``drm run``, ``drm validate``, ``drm list``.
+"""The ``drm`` command: ``drm run``, ``drm validate``, ``drm list``, ``drm exercise``.
 
 A :class:`~drm.errors.DrmError` becomes one line on stderr and exit code 2;
 anything else is a bug and keeps its traceback.
@@ -33,6 +33,17 @@ def _parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="check a scenario file and its inputs without running it")
     val.add_argument("scenario", help="scenario file (.toml) or built-in scenario name")
     sub.add_parser("list", help="list the built-in scenarios")
+    ex = sub.add_parser(
+        "exercise", help="tabletop exercise: step through a scenario with situation reports"
+    )
+    ex.add_argument("scenario", help="scenario file (.toml) or built-in scenario name")
+    ex.add_argument("--step", default="1h", help="time between situation reports (default 1h)")
+    ex.add_argument(
+        "--until", default=None, help="last report time (default: the end of the flood run)"
+    )
+    ex.add_argument(
+        "--pause", action="store_true", help="wait for Enter between reports (on a terminal)"
+    )
     return p
 
 
@@ -61,10 +72,34 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if args.out
         else Path("results") / (sc.source.stem if sc.source else "scenario")
     )
-    result = run_scenario(sc, out)
+    result = run_scenario(sc, out, progress=not args.quiet)
     print(
         f"ok: {sc.name} — outputs in {out}: {', '.join(sorted(p.name for p in result.files.values()))}"
     )
+    return 0
+
+
+def _cmd_exercise(args: argparse.Namespace) -> int:
+    from drm.scenario import load_scenario, run_scenario
+    from drm.scenario.exercise import situation_reports
+    from drm.units import parse_duration
+
+    step = parse_duration(args.step, "--step")
+    until = parse_duration(args.until, "--until") if args.until else None
+    if step <= 0:
+        from drm.errors import InputError
+
+        raise InputError("--step must be longer than 0")
+    sc = load_scenario(args.scenario)
+    result = run_scenario(sc, progress=not args.quiet)
+    print(f"EXERCISE: {sc.name}")
+    if sc.description:
+        print(sc.description)
+    reports = situation_reports(result, step, until)
+    for k, report in enumerate(reports):
+        print(report.text())
+        if args.pause and sys.stdin.isatty() and k < len(reports) - 1:
+            input("(Enter for the next report) ")
     return 0
 
 
@@ -90,7 +125,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="drm: %(message)s", level=logging.WARNING if args.quiet else logging.INFO
     )
     logging.getLogger("numba").setLevel(logging.WARNING)
-    commands = {"run": _cmd_run, "validate": _cmd_validate, "list": _cmd_list}
+    commands = {
+        "run": _cmd_run,
+        "validate": _cmd_validate,
+        "list": _cmd_list,
+        "exercise": _cmd_exercise,
+    }
     try:
         return commands[args.command](args)
     except DrmError as err:

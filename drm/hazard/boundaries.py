@@ -87,7 +87,8 @@ class Boundary:
     kind : {"closed", "free", "level"}
         ``closed``: a wall. ``free``: free outflow at normal depth for the
         energy ``slope`` (default: the local ground slope towards the edge, at
-        least ``min_slope``). ``level``: a fixed or time-varying water-surface
+        least ``min_slope``; where the ground rises towards the edge, as at the
+        upstream end of a valley, the face stays closed). ``level``: a fixed or time-varying water-surface
         elevation (m), e.g. a river or sea level; water can flow in or out.
     start, end : float, optional
         Segment along the edge, as coordinates (m): x for north/south edges,

@@ -410,8 +410,14 @@ def _boundary_arrays(
             if b.slope is not None:
                 values[b.edge][idx] = b.slope
             else:
-                ground = (inner_z[b.edge][idx] - edge_z[b.edge][idx]) / spec.dx
-                values[b.edge][idx] = np.maximum(np.nan_to_num(ground, nan=0.0), b.min_slope)
+                # ground falling towards the edge drains out at that slope (at least
+                # min_slope on flats); where it rises towards the edge (an upstream
+                # valley end, a ridge) water does not leave, so the face stays closed
+                ground = np.nan_to_num(
+                    (inner_z[b.edge][idx] - edge_z[b.edge][idx]) / spec.dx, nan=0.0
+                )
+                values[b.edge][idx] = np.maximum(ground, b.min_slope)
+                kinds[b.edge][idx[ground < 0.0]] = K.CLOSED
         else:
             kinds[b.edge][idx] = K.LEVEL
             values[b.edge][idx] = b.level_at(0.0)

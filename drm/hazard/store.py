@@ -61,5 +61,8 @@ def load_flood(path: str | os.PathLike[str]) -> FloodResult:
         ds = ds.set_coords("spatial_ref")
     balance = VolumeBalance(**{k: float(ds.attrs[f"volume_{k}"]) for k in _VOLUMES})
     return FloodResult(
-        ds=ds, volume_balance=balance, steps=int(ds.attrs.get("steps", 0)), wall_time_s=float(ds.attrs.get("wall_time_s", 0.0))
+        ds=ds,
+        volume_balance=balance,
+        steps=int(ds.attrs.get("steps", 0)),
+        wall_time_s=float(ds.attrs.get("wall_time_s", 0.0)),
     )

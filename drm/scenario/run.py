@@ -62,6 +62,24 @@ def _digest(*parts: Any) -> str:
     return h.hexdigest()[:16]
 
 
+def _solver_digest() -> str:
+    """Digest of the flood solver's source, so a changed solver never reuses old cached floods."""
+    import drm.hazard
+
+    folder = Path(drm.hazard.__file__).parent
+    h = hashlib.sha256()
+    for name in (
+        "flood.py",
+        "_flood_kernels.py",
+        "boundaries.py",
+        "losses.py",
+        "runoff.py",
+        "outputs.py",
+    ):
+        h.update((folder / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
 def default_cache_dir() -> Path:
     """Where cached stage outputs live when no output folder is given (``$DRM_CACHE`` or ``~/.cache/drm``)."""
     return Path(os.environ.get("DRM_CACHE", Path.home() / ".cache" / "drm"))
@@ -86,6 +104,9 @@ class ScenarioResult:
         order level and no time was fixed).
     exposure : ExposureResult
         People at risk per cell and zone.
+    roads : networkx.MultiDiGraph
+        The road graph prepared for the evacuation mode, with each edge's
+        ``closure_time_s`` under the flood (``inf``: stays open).
     decision : DecisionClock or None
         Latest order time per zone.
     centres : pandas.DataFrame
@@ -110,6 +131,7 @@ class ScenarioResult:
     alerts: Any
     order_time_s: float | None
     exposure: Any
+    roads: Any
     decision: Any
     centres: pd.DataFrame
     evacuation: Any
@@ -174,6 +196,7 @@ def _flood(
         {k: v for k, v in inputs.hashes.items() if k.startswith("hazard.")},
         [(i.at, i.extra_rain) for i in scenario.injects if i.extra_rain is not None],
         __version__,
+        _solver_digest(),
     )
     path = cache / f"flood-{key}.nc"
     if path.exists():
@@ -332,6 +355,7 @@ def run_scenario(
         alerts=alerts,
         order_time_s=order,
         exposure=exposure,
+        roads=G,
         decision=decision,
         centres=centres,
         evacuation=evacuation,

@@ -185,7 +185,8 @@ def exposure_stage(scenario: Scenario, inputs: ScenarioInputs, flood: Any) -> An
             what="zone names",
             index="id",
         )
-        result.zones.insert(0, "name", names["name"].reindex(result.zones.index).fillna(""))
+        label = names["name"].reindex(result.zones.index).fillna("outside the named zones")
+        result.zones.insert(0, "name", label)
     return result
 
 

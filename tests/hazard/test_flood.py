@@ -351,3 +351,25 @@ def test_green_ampt_ponded_infiltration_chow_example():
         simulate_flood(
             dem, None, infiltration="green-ampt", soil="moon dust", duration=60, progress=False
         )
+
+
+def test_free_edges_do_not_drain_uphill():
+    """A free edge where the ground rises towards it (the upstream end of a valley) lets nothing out."""
+    x = np.arange(30)
+    dem = make_dem(np.tile(0.01 * (30 - x) * 10.0, (3, 1)))  # falls towards the east
+    west = float(dem["x"][0])
+    ys = dem["y"].values
+    inflow = Inflow([west, west], [ys[0], ys[-1]], 3.0)
+    upstream_free = simulate_flood(
+        dem,
+        None,
+        duration="30min",
+        inflows=[inflow],
+        boundaries=[Boundary("west", "free")],
+        progress=False,
+    )
+    assert upstream_free.volume_balance.outflow_m3 == 0.0
+    both = simulate_flood(
+        dem, None, duration="30min", inflows=[inflow], boundaries="free", progress=False
+    )
+    assert both.volume_balance.outflow_m3 > 0.0  # the downstream (east) edge drains
