@@ -1,4 +1,4 @@
-"""The ``drm`` command: ``drm run``, ``drm validate``, ``drm list``, ``drm exercise``.
+"""The ``drm`` command: ``drm run``, ``drm validate``, ``drm list``, ``drm exercise``, ``drm report``.
 
 A :class:`~drm.errors.DrmError` becomes one line on stderr and exit code 2;
 anything else is a bug and keeps its traceback.
@@ -43,6 +43,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     ex.add_argument(
         "--pause", action="store_true", help="wait for Enter between reports (on a terminal)"
+    )
+    rep = sub.add_parser(
+        "report", help="rebuild report.html from an output folder (reruns nothing)"
+    )
+    rep.add_argument("out_dir", metavar="OUT_DIR", help="output folder written by `drm run`")
+    rep.add_argument(
+        "--language", choices=("en", "es"), default=None, help="default: the scenario's language"
     )
     return p
 
@@ -103,6 +110,13 @@ def _cmd_exercise(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from drm.report import write_report
+
+    print(f"ok: {write_report(args.out_dir, language=args.language)}")
+    return 0
+
+
 def _cmd_list(_: argparse.Namespace) -> int:
     import tomllib
 
@@ -130,6 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "validate": _cmd_validate,
         "list": _cmd_list,
         "exercise": _cmd_exercise,
+        "report": _cmd_report,
     }
     try:
         return commands[args.command](args)

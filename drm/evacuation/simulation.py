@@ -75,6 +75,7 @@ class _Network:
     cap_per_s: np.ndarray
     closes: np.ndarray
     road_id: np.ndarray
+    key: np.ndarray
     mid_x: np.ndarray
     mid_y: np.ndarray
 
@@ -84,7 +85,7 @@ def _network(G: nx.MultiDiGraph, mode: str) -> _Network:
     nodes = np.array(list(G.nodes))
     row = {n: i for i, n in enumerate(nodes.tolist())}
     rows = []
-    for u, v, d in G.edges(data=True):
+    for u, v, k, d in G.edges(keys=True, data=True):
         if "travel_time" not in d or cap_key not in d:
             raise InputError(
                 f"road edge {u}->{v} has no 'travel_time' or {cap_key!r}; prepare the graph with "
@@ -92,13 +93,13 @@ def _network(G: nx.MultiDiGraph, mode: str) -> _Network:
             )
         rows.append(
             (row[u], row[v], float(d["travel_time"]), float(d[cap_key]) / 3600.0,
-             float(d.get("closure_time_s", np.inf)), d.get("road_id"))
+             float(d.get("closure_time_s", np.inf)), d.get("road_id"), k)
         )  # fmt: skip
     if not rows:
         raise InputError("the road graph has no edges")
-    table = pd.DataFrame(rows, columns=["u", "v", "tt", "cap", "closes", "road_id"]).sort_values(
-        ["u", "v"], kind="stable"
-    )
+    table = pd.DataFrame(
+        rows, columns=["u", "v", "tt", "cap", "closes", "road_id", "key"]
+    ).sort_values(["u", "v"], kind="stable")
     if (table["tt"] < 0).any() or not np.isfinite(table["tt"]).all():
         raise InputError("road travel times must be finite and >= 0 s")
     if (table["cap"] <= 0).any():
@@ -119,6 +120,7 @@ def _network(G: nx.MultiDiGraph, mode: str) -> _Network:
         cap_per_s=table["cap"].to_numpy(float),
         closes=table["closes"].to_numpy(float),
         road_id=table["road_id"].to_numpy(object),
+        key=table["key"].to_numpy(object),
         mid_x=(xs[u] + xs[v]) / 2,
         mid_y=(ys[u] + ys[v]) / 2,
     )
@@ -176,8 +178,9 @@ class EvacuationResult:
     arrivals : xarray.DataArray
         Cumulative persons registered per centre, dims ``(time, centre)``.
     roads : pandas.DataFrame
-        Per road used: ``road_id``, persons carried, largest queue (persons)
-        and longest wait (s).
+        Per directed road used: the graph edge (``u``, ``v``, ``key``), its
+        ``road_id``, persons (walking) or vehicles (driving) carried, largest
+        queue and longest wait (s).
     order_time_s : float
         Time of the evacuation order (s since the start of the event).
     mode : str
@@ -761,7 +764,7 @@ def _arrivals(times: np.ndarray, hh: pd.DataFrame, centres: list[Any]) -> xr.Dat
 
 def _road_stats(tr: np.ndarray, net: _Network) -> pd.DataFrame:
     """Per road: load carried, largest queue (a sweep over arrivals and departures) and longest wait."""
-    cols = ["road_id", "persons_or_vehicles", "max_queue", "max_wait_s"]
+    cols = ["u", "v", "key", "road_id", "persons_or_vehicles", "max_queue", "max_wait_s"]
     if not tr.size:
         return pd.DataFrame(columns=cols, index=pd.Index([], name="edge"))
     edge = tr[:, 0].astype(np.int64)
@@ -779,5 +782,8 @@ def _road_stats(tr: np.ndarray, net: _Network) -> pd.DataFrame:
         o = np.lexsort((d, t))  # departures before arrivals at the same instant
         queue = float(np.cumsum(d[o]).max()) if t.size else 0.0
         e = int(edge[a])
-        out.append((e, net.road_id[e], float(load.sum()), queue, float((leave - reach).max())))
+        out.append(
+            (e, net.nodes[net.tail[e]], net.nodes[net.head[e]], net.key[e], net.road_id[e],
+             float(load.sum()), queue, float((leave - reach).max()))
+        )  # fmt: skip
     return pd.DataFrame(out, columns=["edge", *cols]).set_index("edge")

@@ -1,5 +1,29 @@
-"""Figures, tables and the HTML report built from a scenario's results."""
+"""Figures, tables and the HTML report built from a scenario's results.
 
-from drm.report.figures import input_map, save_figure
+The figures (:mod:`drm.report.figures`) are drawn from a
+:class:`~drm.scenario.run.ScenarioResult`; the report (:func:`write_report`)
+only reads the files a run wrote, so ``drm report OUT_DIR`` rebuilds it in
+either language without rerunning anything.
+"""
 
-__all__ = ["input_map", "save_figure"]
+from drm.report.figures import (
+    arrival_map,
+    evacuation_map,
+    hazard_map,
+    input_map,
+    save_figure,
+    timeline,
+)
+from drm.report.html import write_report
+from drm.report.i18n import Text
+
+__all__ = [
+    "Text",
+    "arrival_map",
+    "evacuation_map",
+    "hazard_map",
+    "input_map",
+    "save_figure",
+    "timeline",
+    "write_report",
+]

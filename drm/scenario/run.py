@@ -97,6 +97,8 @@ class ScenarioResult:
         The checked inputs.
     flood : FloodResult
         Depth, velocity and arrival time on the solver grid.
+    rainfall : xarray.DataArray
+        The rain the solver used (m s-1), after ``rain_factor`` and rain injects.
     alerts : Alerts or None
         Rain alert levels over the town.
     order_time_s : float or None
@@ -128,6 +130,7 @@ class ScenarioResult:
     scenario: Scenario
     inputs: ScenarioInputs
     flood: Any
+    rainfall: Any
     alerts: Any
     order_time_s: float | None
     exposure: Any
@@ -352,6 +355,7 @@ def run_scenario(
         scenario=sc,
         inputs=inputs,
         flood=flood,
+        rainfall=setup.rainfall,
         alerts=alerts,
         order_time_s=order,
         exposure=exposure,
@@ -457,7 +461,9 @@ def _summary(
                 str(k): v for k, v in centres.loc[~centres["used"], "excluded_because"].items()
             },
         },
-        "evacuation": evacuation.summary() if evacuation is not None else {},
+        "evacuation": {**evacuation.summary(), "mode": evacuation.mode}
+        if evacuation is not None
+        else {},
         "shelter": _shelter_summary(operations),
         "notes": notes,
     }

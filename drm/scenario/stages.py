@@ -227,7 +227,11 @@ def _depth_at(flood: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def centre_table(
     scenario: Scenario, inputs: ScenarioInputs, flood: Any, G: nx.MultiDiGraph
 ) -> pd.DataFrame:
-    """Candidate centres with capacity, flood depth at the site, road node and whether they are used (and why not)."""
+    """Candidate centres with capacity, flood depth at the site, road node and whether they are used (and why not).
+
+    ``excluded_code`` is ``""`` (used), ``"flooded"``, ``"far_from_road"`` or
+    ``"no_capacity"``; ``excluded_because`` says it in words.
+    """
     from drm.network import snap_points
     from drm.shelter import capacity
 
@@ -237,18 +241,23 @@ def centre_table(
     c["capacity_binding"] = cap["binding"]
     c["max_depth_m"] = _depth_at(flood, c["x"].to_numpy(float), c["y"].to_numpy(float))
     c = snap_points(G, c, max_distance_m=500.0, on_far="warn", name="centres")
-    reasons = []
+    reasons, codes = [], []
     for _, row in c.iterrows():
         if row["max_depth_m"] > scenario.evacuation.centre_max_depth_m:
+            codes.append("flooded")
             reasons.append(f"site floods {row['max_depth_m']:.2f} m deep")
         elif not row["snapped"]:
+            codes.append("far_from_road")
             reasons.append(f"{row['snap_distance_m']:.0f} m from the nearest road")
         elif row["capacity_persons"] <= 0:
+            codes.append("no_capacity")
             reasons.append("no capacity under the standard")
         else:
+            codes.append("")
             reasons.append("")
+    c["excluded_code"] = codes
     c["excluded_because"] = reasons
-    c["used"] = c["excluded_because"] == ""
+    c["used"] = c["excluded_code"] == ""
     return c
 
 

@@ -1,0 +1,396 @@
+"""Read a run's output folder and turn its tables into readable ones for the report.
+
+:func:`load_outputs` reads ``summary.json``, the CSV tables and finds the
+PNG figures; the ``*_table`` functions give :class:`Table` objects of
+formatted text (rounded numbers, units in the headers, times as "3h20m after
+the start") in the report's language, with a status class on the cells that
+need attention. Nothing here reruns a stage.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from drm.errors import DataNotFoundError
+from drm.evacuation.simulation import SAFE_GROUND
+from drm.report.i18n import Text
+
+__all__ = [
+    "LATE",
+    "Cell",
+    "RunOutputs",
+    "Table",
+    "assessment_table",
+    "centres_table",
+    "decision_table",
+    "destinations",
+    "destinations_table",
+    "failures_table",
+    "load_outputs",
+    "stock_table",
+    "zones_table",
+    "zones_with",
+]
+
+#: CSV tables the report reads, with their index column(s).
+_CSV = {
+    "zones": "zone",
+    "centres": "id",
+    "alerts": "time_s",
+    "assessment": None,
+    "evacuation_households": None,
+    "evacuation_timeline": "time_s",
+    "shelter_items": "item",
+    "shelter_occupancy": "time_s",
+    "shelter_stockouts": None,
+}
+#: Decision statuses of zones where the order came too late.
+LATE = ("too late", "after arrival")
+#: Assessment units of yes/no checks and shortfalls that are an action, not an amount.
+_YES_NO = "yes=1"
+_ACTIONS = ("access to build", "move or protect the centre")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One table cell: its text and an optional status.
+
+    ``"ok"``, ``"warn"``, ``"flag"`` (needs action: shaded and marked ⚠) or
+    ``"bad"`` (shaded only, for cells that carry their own mark).
+    """
+
+    text: str
+    status: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A readable table: headers (with units), rows of cells, and which columns are numbers."""
+
+    headers: tuple[str, ...]
+    rows: Sequence[tuple[Cell, ...]]
+    numeric: tuple[bool, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RunOutputs:
+    """What a run wrote: its summary, tables (DataFrames by file stem) and figures (paths by stem).
+
+    ``flood`` holds a few facts read from ``flood.nc`` (empty without it):
+    ``rows``, ``cols``, ``cell_size_m``, ``end_s`` (end of the run),
+    ``relative_error`` (volume balance), ``wet_peak`` and ``wet_end`` (cells
+    deeper than the arrival depth at the peak and at the end).
+    """
+
+    folder: Path
+    summary: dict[str, Any]
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    figures: dict[str, Path] = field(default_factory=dict)
+    flood: dict[str, float] = field(default_factory=dict)
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        """A table by file stem, or None when the run did not write it."""
+        return self.tables.get(name)
+
+
+def load_outputs(out_dir: str | os.PathLike[str]) -> RunOutputs:
+    """Read the summary, tables and figure paths of an output folder.
+
+    Raises
+    ------
+    DataNotFoundError
+        The folder has no ``summary.json`` (it is not a drm output folder).
+    """
+    folder = Path(out_dir)
+    path = folder / "summary.json"
+    if not path.is_file():
+        raise DataNotFoundError(
+            f"no summary.json in {folder}: not a drm output folder (write one with `drm run SCENARIO --out {folder}`)"
+        )
+    summary = json.loads(path.read_text(encoding="utf-8"))
+    tables = {}
+    for stem, index in _CSV.items():
+        csv = folder / f"{stem}.csv"
+        if csv.is_file():
+            df = pd.read_csv(csv, encoding="utf-8", keep_default_na=True)
+            if index is None and df.columns[0].startswith("Unnamed"):
+                df = df.drop(columns=df.columns[0])
+            tables[stem] = df.set_index(index) if index is not None and index in df.columns else df
+    figures = {p.stem: p for p in sorted(folder.glob("*.png"))}
+    return RunOutputs(folder, summary, tables, figures, _flood_facts(folder / "flood.nc"))
+
+
+def _flood_facts(path: Path) -> dict[str, float]:
+    if not path.is_file():
+        return {}
+    import xarray as xr
+
+    with xr.open_dataset(path) as ds:
+        depth = float(ds.attrs.get("arrival_depth_m", 0.05))
+        return {
+            "rows": ds.sizes["y"],
+            "cols": ds.sizes["x"],
+            "cell_size_m": float(abs(ds["x"].values[1] - ds["x"].values[0])),
+            "end_s": float(ds["time"].values[-1]),
+            "relative_error": float(ds.attrs.get("volume_relative_error", np.nan)),
+            "wet_peak": int((ds["max_depth"] >= depth).sum()),
+            "wet_end": int((ds["depth"].isel(time=-1) >= depth).sum()),
+        }
+
+
+def _num(text: Text, value: Any, decimals: int = 0) -> Cell:
+    return Cell(text.number(value, decimals))
+
+
+def _zone(text: Text, zid: Any, row: pd.Series) -> Cell:
+    return Cell(text.zone_name(zid, row.get("name")))
+
+
+def _at_risk(zones: pd.DataFrame) -> pd.DataFrame:
+    return zones[zones["persons_at_risk"] > 0]
+
+
+def _status(text: Text, status: Any) -> Cell:
+    if not isinstance(status, str):
+        return Cell("–")
+    css = "flag" if status in LATE else "warn" if status == "margin used" else "ok"
+    return Cell(text.data(status), css)
+
+
+def zones_with(out: RunOutputs, text: Text, statuses: Sequence[str]) -> list[str]:
+    """Names of the zones whose decision status is one of ``statuses``, most urgent first."""
+    zones = out.table("zones")
+    if zones is None or "status" not in zones:
+        return []
+    sel = zones[zones["status"].isin(list(statuses))].sort_values("latest_order_s", kind="stable")
+    return [text.zone_name(z, r.get("name")) for z, r in sel.iterrows()]
+
+
+def decision_table(out: RunOutputs, text: Text) -> Table | None:
+    """Per zone with people at risk, earliest deadline first: first water, latest safe order, margin, status."""
+    zones = out.table("zones")
+    if zones is None or "latest_order_s" not in zones:
+        return None
+    z = _at_risk(zones).sort_values("latest_order_s", kind="stable")
+    rows = []
+    for zid, r in z.iterrows():
+        slack = r.get("slack_s", np.nan)
+        rows.append((
+            _zone(text, zid, r),
+            _num(text, r["persons_at_risk"]),
+            Cell(text.duration(r["first_at_risk_s"])),
+            Cell(text.duration(r["latest_order_s"])),
+            Cell(text.signed_duration(slack), "flag" if slack < 0 else "ok") if np.isfinite(slack) else Cell("–"),
+            _status(text, r.get("status")),
+        ))  # fmt: skip
+    headers = (
+        "col_zone",
+        "col_at_risk",
+        "col_first_water",
+        "col_latest_order",
+        "col_slack",
+        "col_status",
+    )
+    return Table(tuple(text(h) for h in headers), rows, (False, True, False, False, True, False))
+
+
+def destinations(out: RunOutputs) -> pd.DataFrame | None:
+    """Persons per zone by where they ended: centres, safe ground, caught, no space, stranded, stayed."""
+    hh = out.table("evacuation_households")
+    if hh is None or "zone" not in hh:
+        return None
+    where = np.select(
+        [(hh["outcome"] == "safe") & (hh["centre"] == SAFE_GROUND), hh["outcome"] == "safe"],
+        [SAFE_GROUND, "centres"],
+        hh["outcome"].astype(str),
+    )
+    cols = ["centres", SAFE_GROUND, "caught", "no space", "stranded", "stayed", "en route"]
+    return (
+        hh.groupby([hh["zone"], where])["persons"]
+        .sum()
+        .unstack(fill_value=0.0)
+        .reindex(columns=cols, fill_value=0.0)
+    )
+
+
+def destinations_table(out: RunOutputs, text: Text) -> Table | None:
+    """Per zone: people at risk and where they went (centres, safe ground) or what stopped them."""
+    dest = destinations(out)
+    zones = out.table("zones")
+    if dest is None or zones is None:
+        return None
+    z = _at_risk(zones).sort_values("persons_at_risk", ascending=False)
+    rows = []
+    for zid, r in z.iterrows():
+        d = dest.loc[zid] if zid in dest.index else pd.Series(0.0, index=dest.columns)
+        rows.append((
+            _zone(text, zid, r),
+            _num(text, r["persons_at_risk"]),
+            _num(text, d["centres"]),
+            _num(text, d[SAFE_GROUND]),
+            Cell(text.number(d["caught"]), "flag" if d["caught"] >= 0.5 else ""),
+            Cell(text.number(d["no space"]), "flag" if d["no space"] >= 0.5 else ""),
+            Cell(text.number(d["stranded"]), "flag" if d["stranded"] >= 0.5 else ""),
+            _num(text, d["stayed"]),
+        ))  # fmt: skip
+    headers = ("col_zone", "col_at_risk", "col_to_centres", "col_to_ground", "col_caught", "col_no_space",
+               "col_stranded", "col_stayed")  # fmt: skip
+    return Table(tuple(text(h) for h in headers), rows, (False, *([True] * 7)))
+
+
+def _failures_by_centre(out: RunOutputs, text: Text) -> dict[str, list[str]]:
+    a = out.table("assessment")
+    if a is None:
+        return {}
+    failed = a[a["status"] == "fails"]
+    return {str(c): [text.data(i) for i in g["indicator"]] for c, g in failed.groupby("centre")}
+
+
+def centres_table(out: RunOutputs, text: Text) -> Table | None:
+    """Every candidate centre: capacity, peak occupancy and its share, depth at the site, used or why not, failures."""
+    c = out.table("centres")
+    if c is None:
+        return None
+    fails = _failures_by_centre(out, text)
+    rows = []
+    for cid, r in c.iterrows():
+        used = bool(r["used"])
+        peak = r.get("peak_occupancy", np.nan)
+        share = peak / r["capacity_persons"] if used and r["capacity_persons"] > 0 else np.nan
+        why = r.get("excluded_because")
+        rows.append((
+            Cell(str(cid)),
+            Cell(str(r.get("name", ""))),
+            _num(text, r["capacity_persons"]),
+            _num(text, peak) if used else Cell("–"),
+            Cell(text.percent(share), "flag" if share > 1.0 + 1e-9 else "") if np.isfinite(share) else Cell("–"),
+            _num(text, r["max_depth_m"], 2),
+            Cell(text("used"), "ok") if used else Cell(text.data(str(why)), "flag"),
+            Cell(", ".join(fails.get(str(cid), [])) or ("–" if not used else text("none")),
+                 "flag" if fails.get(str(cid)) else ""),
+        ))  # fmt: skip
+    headers = ("col_centre", "col_name", "col_capacity", "col_peak", "col_peak_share", "col_site_depth",
+               "col_use", "col_failed")  # fmt: skip
+    return Table(
+        tuple(text(h) for h in headers), rows, (False, False, True, True, True, True, False, False)
+    )
+
+
+def stock_table(out: RunOutputs, text: Text) -> Table | None:
+    """Per item: stock at the start, need, what was short, first stock-out, days of cover at the peak."""
+    items = out.table("shelter_items")
+    if items is None:
+        return None
+    items = (
+        items[items["demand"] > 0]
+        .assign(short=lambda d: d["unmet"] / d["demand"])
+        .sort_values("short", ascending=False)
+    )
+    rows = []
+    for item, r in items.iterrows():
+        short = r["unmet"] > 1e-6 * max(r["demand"], 1.0)
+        unit = text.unit(str(r["unit"]))
+        rows.append((
+            Cell(text.item(str(item))),
+            Cell(unit),
+            Cell(text.amount(r["stock_start"])),
+            Cell(text.amount(r["demand"])),
+            Cell(text.amount(r["unmet"]), "flag" if short else "ok"),
+            Cell(text.percent(r["fill_rate"]), "flag" if short else "ok"),
+            Cell(text.duration(r["first_stockout_s"]) if np.isfinite(r["first_stockout_s"]) else text("never")),
+            _num(text, r["days_of_cover_at_peak"], 1) if np.isfinite(r["days_of_cover_at_peak"]) else Cell("–"),
+        ))  # fmt: skip
+    headers = ("col_item", "col_unit", "col_stock_start", "col_need", "col_unmet", "col_fill", "col_first_stockout",
+               "col_cover")  # fmt: skip
+    return Table(tuple(text(h) for h in headers), rows, (False, False, True, True, True, True, False, True),
+                 note=text("stock_note"))  # fmt: skip
+
+
+def assessment_table(out: RunOutputs, text: Text) -> Table | None:
+    """Centre x indicator grid: ✓ meets, ✗ fails, ? no data, – not occupied."""
+    a = out.table("assessment")
+    if a is None or a.empty:
+        return None
+    order = list(dict.fromkeys(a["indicator"]))
+    grid = a.pivot(index="centre", columns="indicator", values="status")[order]
+    marks = {
+        "meets": ("✓", "ok"),
+        "fails": ("✗", "flag"),
+        "no data": ("?", "warn"),
+        "not occupied": ("–", ""),
+    }
+    rows = [
+        (Cell(str(cid)), *(Cell(*marks.get(s, (str(s), ""))) for s in r))
+        for cid, r in grid.iterrows()
+    ]
+    return Table((text("col_centre"), *(text.data(i) for i in order)), rows, (False, *([False] * len(order))),
+                 note=text("assessment_note"))  # fmt: skip
+
+
+def _value(text: Text, value: float, unit: str) -> str:
+    if unit == _YES_NO:
+        return text("yes") if value >= 1 else text("no")
+    return f"{text.amount(value)} {text.unit(unit)}"
+
+
+def _shortfall(text: Text, value: float, unit: str) -> str:
+    if unit in _ACTIONS:
+        return text.data(unit)
+    return f"{text.amount(value)} {text.data(unit)}"
+
+
+def failures_table(out: RunOutputs, text: Text) -> Table | None:
+    """The failed checks with value, target and what to add."""
+    a = out.table("assessment")
+    if a is None:
+        return None
+    failed = a[a["status"] == "fails"]
+    if failed.empty:
+        return None
+    rows = [
+        (
+            Cell(str(r["centre"])),
+            Cell(text.data(r["indicator"])),
+            Cell(_value(text, r["value"], str(r["unit"]))),
+            Cell(f"{r['comparison']} {_value(text, r['target'], str(r['unit']))}"),
+            Cell(_shortfall(text, r["shortfall"], str(r["shortfall_unit"])), "flag"),
+        )
+        for _, r in failed.iterrows()
+    ]
+    headers = ("col_centre", "col_indicator", "col_value", "col_target", "col_shortfall")
+    return Table(tuple(text(h) for h in headers), rows, (False, False, True, True, True))
+
+
+def zones_table(out: RunOutputs, text: Text) -> Table | None:
+    """Every zone: residents, people at risk, shelter seekers and the parts of its decision clock."""
+    zones = out.table("zones")
+    if zones is None:
+        return None
+    rows = []
+    for zid, r in zones.iterrows():
+        rows.append((
+            Cell(str(zid)),
+            _zone(text, zid, r),
+            _num(text, r["residents"]),
+            _num(text, r["persons_at_risk"]),
+            _num(text, r.get("shelter_seekers", np.nan)),
+            Cell(text.duration(r["first_at_risk_s"])),
+            *(Cell(text.duration(r.get(c, np.nan))) for c in ("dissemination_s", "response_s", "clearance_s",
+                                                               "margin_s")),
+            Cell(text.duration(r.get("latest_order_s", np.nan))),
+            _status(text, r.get("status")),
+        ))  # fmt: skip
+    headers = ("col_id", "col_zone", "col_residents", "col_at_risk", "col_seekers", "col_first_water",
+               "col_dissemination", "col_response", "col_clearance", "col_margin", "col_latest_order",
+               "col_status")  # fmt: skip
+    numeric = (False, False, True, True, True, False, True, True, True, True, False, False)
+    return Table(tuple(text(h) for h in headers), rows, numeric)
