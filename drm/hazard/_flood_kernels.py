@@ -2,7 +2,7 @@
 
 Grid layout (row 0 is the north edge):
 
-* cells ``(ny, nx)``: ground ``z``, depth ``h``; ``wall`` marks cells that take no water;
+* cells ``(ny, nx)``: ground ``z``, depth ``h``;
 * x-faces ``qx[i, j]`` for ``j = 0..nx`` between cells ``(i, j-1)`` and ``(i, j)``,
   positive towards increasing ``j`` (east); ``j = 0`` and ``j = nx`` are the west
   and east boundary faces;
@@ -10,19 +10,39 @@ Grid layout (row 0 is the north edge):
   positive towards increasing ``i`` (south); ``i = 0`` and ``i = ny`` are the north
   and south boundary faces.
 
-Unit discharges are in m²/s. One time step is three sweeps over the rows, each
-parallel:
+Unit discharges are in m²/s. Walls (cells that take no water) have the ground
+elevation :data:`WALL_Z` and no rain: every face touching one then has a zero
+flow depth and carries nothing, so no wall mask is read. Manning's n², rain and
+loss rates are either one value per cell ``(ny, nx)`` or a single row ``(1, nx)``
+that applies to every row (a uniform field costs no memory traffic).
 
-1. :func:`fluxes`: the momentum update of every face from the old depths and
-   old fluxes (``q`` → ``q_new``), Froude-limited;
-2. :func:`outflow_factor`: for each cell, the fraction of its planned outflow
-   it can supply from the water it holds (1 almost everywhere);
-3. :func:`continuity`: each face's flow scaled by its upwind cell's factor
-   (written back into ``q``), new depths, statistics and volume bookkeeping.
+One time step is one call of :func:`continuity`, a single sweep over the rows.
+For each row it
+
+1. plans the discharge of every face from the old depths and old discharges
+   (the momentum equation, Froude-limited: :func:`_plan_x`, :func:`_plan_y`);
+2. computes each cell's outflow factor, the share of its planned outflow that
+   its water can supply (1 almost everywhere: :func:`_factor`);
+3. scales each face's planned flow by its upwind cell's factor, writes it back
+   into ``qx``/``qy`` and updates depths, statistics and the volume bookkeeping
+   (:func:`_cells`).
 
 Scaling outflows by the upwind cell's own water keeps depths non-negative
 without ever changing a flow that its cell can supply, and conserves volume
-exactly because both cells of a face see the same scaled flow.
+exactly because both cells of a face see the same scaled flow (each face is
+scaled once and stored).
+
+The rows are split into one chunk per thread. A chunk walks its rows from north
+to south keeping the planned faces and factors of the rows around the current
+one in small ring buffers, and updates the state in place one row behind the
+planning, so only the state, the statistics and the inputs travel to and from
+memory. The two rows on each side of a chunk boundary are planned beforehand
+(:func:`_plan_halo`) because the neighbouring chunk overwrites them; the result
+does not depend on the number of threads.
+
+Every loop over a row is branch-free (selects, ``min``/``max``) so that LLVM
+vectorises it; ``error_model="numpy"`` removes the divide-by-zero checks that
+would stop it (no denominator here can be zero where its result is used).
 
 Boundary faces carry a kind (0 closed, 1 free outflow, 2 water level) and a value
 (free outflow: energy slope, level: water-surface elevation in m) and are
@@ -35,55 +55,110 @@ import numpy as np
 from numba import njit, prange
 
 CLOSED, FREE, LEVEL = 0, 1, 2
+WEST, EAST, NORTH, SOUTH = 0, 1, 2, 3  # rows of the boundary kind/value arrays
+
+WALL_Z = 1e30
+"""Ground elevation of wall cells (m): any depth on a neighbour is lost in its rounding."""
+
+MIN_CELLS_PER_THREAD = 40_000
+"""Smaller grids use fewer threads: starting a thread costs more than the rows it would do."""
+
+MIN_ROWS_PER_CHUNK = 4
+
+_FAST = {"contract"}  # fused multiply-adds: rounding-level changes only, no NaN/inf assumptions
+
+# rows of one chunk's workspace (each nx + 1 long); the halo rows of chunk c hold the
+# plans of the two rows on each side of its top boundary b = bounds[c]
+_PX = 0  # planned x-faces of rows k (slot k % 2)
+_PY = 2  # planned y-faces k (slot k % 3)
+_F = 5  # outflow factors of rows k (slot k % 3)
+_SN = 8  # scaled north faces of the chunk's first row
+_TMP = 9  # losses or clamped depths of one row
+_ONES = 10  # factor 1: the missing neighbour of an edge row
+_HALO_PX = 11  # Px[b - 1], Px[b]
+_HALO_PY = 13  # Py[b - 1], Py[b], Py[b + 1]
+_HALO_F = 16  # F[b - 1], F[b]
+WORK_ROWS = 18
 
 
-@njit(inline="always", cache=True)
-def _pow73(x, buf, bits):
-    """``x ** (7/3)`` for x > 0, to about 1e-14 relative, 2.5 times faster than ``pow``.
+def chunk_bounds(ny: int, nx: int, threads: int) -> np.ndarray:
+    """First row of each chunk of the sweep, and ``ny`` (one chunk per thread, fewer on small grids)."""
+    n = max(1, min(threads, ny * nx // MIN_CELLS_PER_THREAD, ny // MIN_ROWS_PER_CHUNK))
+    return np.linspace(0, ny, n + 1).round().astype(np.int64)
 
-    The cube root starts from the classic exponent-bits estimate (the float's
-    bit pattern divided by three, plus a bias: within 3 %) refined by two
-    Halley steps (cubic convergence). ``buf`` is a 1-element float64 array and
-    ``bits`` its int64 view.
+
+def staggered(shape: tuple[int, ...], dtype: type, k: int) -> np.ndarray:
+    """An empty C-contiguous array whose data starts ``320 k`` bytes (k < 12) past a page boundary.
+
+    Large arrays are page-aligned, so the same cell of every state array sits at
+    the same address modulo 4 KiB: the arrays then compete for the same cache
+    sets, and a load from one array that matches a pending store to another in
+    its low 12 address bits waits for it (4K aliasing). Giving each array its
+    own offset avoids most of both.
     """
-    buf[0] = x
-    bits[0] = bits[0] // 3 + 0x2A9F7893782DA1CE
-    y = buf[0]
-    y3 = y * y * y
-    y = y * (y3 + 2.0 * x) / (2.0 * y3 + x)
-    y3 = y * y * y
-    y = y * (y3 + 2.0 * x) / (2.0 * y3 + x)
-    return x * x * y
+    itemsize = np.dtype(dtype).itemsize
+    size = int(np.prod(shape))
+    buf = np.empty(size + (4096 + 320 * k) // itemsize + 1, dtype=dtype)
+    start = ((-buf.ctypes.data) % 4096 + 320 * k) // itemsize
+    return buf[start : start + size].reshape(shape)
 
 
-@njit(inline="always", cache=True)
-def _flux(q0, qavg, ea, eb, za, zb, n2, dt, inv_dist, g, hmin, froude2, buf, bits):
+def workspace(bounds: np.ndarray, nx: int) -> np.ndarray:
+    """Ring buffers, halo and temporaries of every chunk of :func:`continuity`."""
+    work = np.zeros((bounds.size - 1, WORK_ROWS, nx + 1))
+    work[:, _ONES] = 1.0
+    return work
+
+
+@njit(inline="always", cache=True, error_model="numpy", fastmath=_FAST)
+def _inv_cbrt(x):
+    """``x ** (-1/3)`` for x > 0, to about 1 ulp, with no division, pow or cube root.
+
+    The start comes from the float's upper 32 bits divided by -3 plus a bias
+    (the classic exponent-bits estimate, within 3.5 %; ``hi // 3`` as a 32-bit
+    multiply-shift so that it vectorises); two fourth-order Householder steps
+    (with ``e = 1 - x r³``, ``r ← r (1 + e/3 + 2e²/9 + 14e³/81)``: error
+    3.5 % → 2e-5 → 1e-18) refine it, written as short dependency chains.
+    """
+    hi = np.float64(x).view(np.uint64) >> np.uint64(32)
+    hi = np.uint64(0x553EF0FE) - ((hi * np.uint64(0xAAAAAAAB)) >> np.uint64(33))
+    r = np.uint64(hi << np.uint64(32)).view(np.float64)
+    for _ in range(2):
+        e = 1.0 - (x * r) * (r * r)
+        p = (1.0 / 3.0 + e * (2.0 / 9.0)) + (e * e) * (14.0 / 81.0)
+        r = r + (r * e) * p
+    return r
+
+
+@njit(inline="always", cache=True, error_model="numpy", fastmath=_FAST)
+def _flux(q0, qavg, ea, eb, za, zb, n2, gdt, slope, hmin, fr2g):
     """New unit discharge across one face from side a to side b (positive a→b).
 
-    ``inv_dist`` is 1 / the distance between the two water levels (``dx``
-    inside, half a cell to a level given on the boundary face); ``froude2`` the
-    squared Froude limit.
+    ``q0`` is the face's old discharge, ``qavg`` its θ-weighted average with its
+    neighbours, ``ea``/``eb`` and ``za``/``zb`` the water levels and ground on
+    either side, ``n2`` Manning's n² on the face; ``gdt`` is g Δt, ``slope``
+    g Δt / (the distance between the two water levels: ``dx`` inside, half a
+    cell to a level given on a boundary face), ``fr2g`` g times the squared
+    Froude limit. Faces with a flow depth of ``hmin`` or less carry nothing.
     """
     hf = max(ea, eb) - max(za, zb)
-    if hf <= hmin:
-        return 0.0
-    num = qavg - g * hf * dt * (eb - ea) * inv_dist
-    den = 1.0 + g * dt * n2 * abs(q0) / _pow73(hf, buf, bits)
-    q = num / den
-    if q * q > froude2 * g * hf * hf * hf:
-        qmax = np.sqrt(froude2 * g * hf) * hf
-        q = qmax if q > 0.0 else -qmax
-    return q
+    r = _inv_cbrt(max(hf, hmin))  # hf ** (-1/3), finite on dry faces too
+    r2 = r * r
+    friction = gdt * n2 * abs(q0) * (r2 * r2 * r2 * r)  # g Δt n² |q| / hf^(7/3)
+    q = (qavg - slope * hf * (eb - ea)) / (1.0 + friction)
+    qmax = np.sqrt(fr2g * hf) * hf
+    q = min(max(q, -qmax), qmax)
+    return q if hf > hmin else 0.0
 
 
-@njit(inline="always", cache=True)
-def _boundary(kind, value, zc, hc, is_wall, q0, side, n2, dt, dx, g, hmin, froude2, buf, bits):
+@njit(inline="always", cache=True, error_model="numpy", fastmath=_FAST)
+def _boundary(kind, value, zc, hc, q0, side, n2, gdt, dx, hmin, fr2g):
     """Discharge through one boundary face (sign of the axis).
 
     ``side`` is -1 for a face on the low-index edge (west/north: the ghost is at
     lower index) and +1 for the high-index edge.
     """
-    if kind == CLOSED or is_wall:
+    if kind == CLOSED:
         return 0.0
     ec = zc + hc
     if kind == FREE:
@@ -91,228 +166,405 @@ def _boundary(kind, value, zc, hc, is_wall, q0, side, n2, dt, dx, g, hmin, froud
         # the face then carries the normal-depth discharge of that energy slope
         eg = ec - value * dx
         zg = zc - value * dx
-        inv = 1.0 / dx
+        slope = gdt / dx
     else:
         # the level is given on the boundary face, half a cell from the centre
         eg = value
         zg = zc
-        inv = 2.0 / dx
+        slope = 2.0 * gdt / dx
     if side < 0.0:  # ghost is side a, cell is side b
-        q = _flux(q0, q0, eg, ec, zg, zc, n2, dt, inv, g, hmin, froude2, buf, bits)
+        q = _flux(q0, q0, eg, ec, zg, zc, n2, gdt, slope, hmin, fr2g)
         if kind == FREE and q > 0.0:
             q = 0.0  # a free boundary only lets water out
     else:  # cell is side a, ghost is side b
-        q = _flux(q0, q0, ec, eg, zc, zg, n2, dt, inv, g, hmin, froude2, buf, bits)
+        q = _flux(q0, q0, ec, eg, zc, zg, n2, gdt, slope, hmin, fr2g)
         if kind == FREE and q < 0.0:
             q = 0.0
     return q
 
 
-@njit(parallel=True, cache=True)
-def fluxes(
-    z, h, wall, n2, qx, qy, qx_new, qy_new,
-    bkind_w, bval_w, bkind_e, bval_e, bkind_n, bval_n, bkind_s, bval_s,
-    dt, dx, theta, g, hmin, froude,
-):  # fmt: skip
-    """Momentum update of every face for one step (de Almeida et al. 2012 scheme)."""
-    ny, nx = h.shape
+@njit(cache=True, error_model="numpy", fastmath=_FAST)
+def _plan_x(i, z, h, qx, n2, bkind, bval, par, out):
+    """Planned discharge of the ``nx + 1`` x-faces of row ``i`` into ``out``.
+
+    ``par`` is ``(dt, dx, theta, g, hmin, froude2)``.
+    """
+    dt, dx, theta, g, hmin, froude2 = par
+    gdt, fr2g = g * dt, froude2 * g
+    slope = gdt / dx
     w1 = 0.5 * (1.0 - theta)
-    inv_dx = 1.0 / dx
-    fr2 = froude * froude
-    for i in prange(ny):
-        buf = np.empty(1)
-        bits = buf.view(np.int64)
-        # interior x-faces of row i
-        for j in range(1, nx):
-            if wall[i, j - 1] or wall[i, j]:
-                qx_new[i, j] = 0.0
-                continue
-            q0 = qx[i, j]
-            qavg = theta * q0 + w1 * (qx[i, j - 1] + qx[i, j + 1])
-            za = z[i, j - 1]
-            zb = z[i, j]
-            qx_new[i, j] = _flux(
-                q0, qavg, za + h[i, j - 1], zb + h[i, j], za, zb, 0.5 * (n2[i, j - 1] + n2[i, j]),
-                dt, inv_dx, g, hmin, fr2, buf, bits,
-            )  # fmt: skip
-        # interior y-face between rows i-1 and i
-        if i > 0:
-            for j in range(nx):
-                if wall[i - 1, j] or wall[i, j]:
-                    qy_new[i, j] = 0.0
-                    continue
-                q0 = qy[i, j]
-                qavg = theta * q0 + w1 * (qy[i - 1, j] + qy[i + 1, j])
-                za = z[i - 1, j]
-                zb = z[i, j]
-                qy_new[i, j] = _flux(
-                    q0, qavg, za + h[i - 1, j], zb + h[i, j], za, zb, 0.5 * (n2[i - 1, j] + n2[i, j]),
-                    dt, inv_dx, g, hmin, fr2, buf, bits,
-                )  # fmt: skip
-        qx_new[i, 0] = _boundary(
-            bkind_w[i], bval_w[i], z[i, 0], h[i, 0], wall[i, 0], qx[i, 0], -1.0,
-            n2[i, 0], dt, dx, g, hmin, fr2, buf, bits,
+    nx = h.shape[1]
+    m = i if n2.shape[0] > 1 else 0
+    for j in range(1, nx):
+        za = z[i, j - 1]
+        zb = z[i, j]
+        q0 = qx[i, j]
+        out[j] = _flux(
+            q0, theta * q0 + w1 * (qx[i, j - 1] + qx[i, j + 1]), za + h[i, j - 1], zb + h[i, j],
+            za, zb, 0.5 * (n2[m, j - 1] + n2[m, j]), gdt, slope, hmin, fr2g,
         )  # fmt: skip
-        qx_new[i, nx] = _boundary(
-            bkind_e[i], bval_e[i], z[i, nx - 1], h[i, nx - 1], wall[i, nx - 1], qx[i, nx], 1.0,
-            n2[i, nx - 1], dt, dx, g, hmin, fr2, buf, bits,
-        )  # fmt: skip
-    for j in prange(nx):
-        buf = np.empty(1)
-        bits = buf.view(np.int64)
-        qy_new[0, j] = _boundary(
-            bkind_n[j], bval_n[j], z[0, j], h[0, j], wall[0, j], qy[0, j], -1.0,
-            n2[0, j], dt, dx, g, hmin, fr2, buf, bits,
-        )  # fmt: skip
-        qy_new[ny, j] = _boundary(
-            bkind_s[j], bval_s[j], z[ny - 1, j], h[ny - 1, j], wall[ny - 1, j], qy[ny, j], 1.0,
-            n2[ny - 1, j], dt, dx, g, hmin, fr2, buf, bits,
-        )  # fmt: skip
+    out[0] = _boundary(
+        bkind[WEST, i], bval[WEST, i], z[i, 0], h[i, 0], qx[i, 0], -1.0, n2[m, 0],
+        gdt, dx, hmin, fr2g,
+    )  # fmt: skip
+    out[nx] = _boundary(
+        bkind[EAST, i], bval[EAST, i], z[i, nx - 1], h[i, nx - 1], qx[i, nx], 1.0, n2[m, nx - 1],
+        gdt, dx, hmin, fr2g,
+    )  # fmt: skip
 
 
-@njit(parallel=True, cache=True)
-def outflow_factor(h, wall, qx, qy, dt, dx, factor):
-    """Fraction (0..1) of each cell's planned outflow that its water can supply in one step."""
+@njit(cache=True, error_model="numpy", fastmath=_FAST)
+def _plan_y(i, z, h, qy, n2, bkind, bval, par, out):
+    """Planned discharge of the y-faces between rows ``i - 1`` and ``i`` into ``out``.
+
+    ``i = 0`` is the north boundary, ``i = ny`` the south boundary.
+    """
+    dt, dx, theta, g, hmin, froude2 = par
+    gdt, fr2g = g * dt, froude2 * g
     ny, nx = h.shape
-    for i in prange(ny):
+    uniform = n2.shape[0] == 1
+    if i == 0 or i == ny:
+        edge, side, c = (NORTH, -1.0, 0) if i == 0 else (SOUTH, 1.0, ny - 1)
+        m = 0 if uniform else c
         for j in range(nx):
-            if wall[i, j]:
-                factor[i, j] = 0.0
-                continue
-            out = (
-                max(qx[i, j + 1], 0.0)
-                + max(-qx[i, j], 0.0)
-                + max(qy[i + 1, j], 0.0)
-                + max(-qy[i, j], 0.0)
-            )
-            need = out * dt
+            out[j] = _boundary(
+                bkind[edge, j], bval[edge, j], z[c, j], h[c, j], qy[i, j], side, n2[m, j],
+                gdt, dx, hmin, fr2g,
+            )  # fmt: skip
+        return
+    slope = gdt / dx
+    w1 = 0.5 * (1.0 - theta)
+    ma = 0 if uniform else i - 1
+    mb = 0 if uniform else i
+    for j in range(nx):
+        za = z[i - 1, j]
+        zb = z[i, j]
+        q0 = qy[i, j]
+        out[j] = _flux(
+            q0, theta * q0 + w1 * (qy[i - 1, j] + qy[i + 1, j]), za + h[i - 1, j], zb + h[i, j],
+            za, zb, 0.5 * (n2[ma, j] + n2[mb, j]), gdt, slope, hmin, fr2g,
+        )  # fmt: skip
+
+
+@njit(inline="always", cache=True)
+def _outflow(px, pn, ps, j):
+    """Planned outflow (m²/s summed over its four faces) of cell ``j`` of a row."""
+    return max(px[j + 1], 0.0) + max(-px[j], 0.0) + max(ps[j], 0.0) + max(-pn[j], 0.0)
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FAST)
+def _factor(i, h, px, pn, ps, par, out):
+    """Fraction (0..1) of each cell of row ``i``'s planned outflow that its water can supply.
+
+    ``px`` are the row's planned x-faces, ``pn``/``ps`` its north and south faces.
+    Almost every cell can supply its outflow (factor 1), so the division runs
+    in a second pass only on rows that have a cell that cannot.
+    """
+    dt, dx = par[0], par[1]
+    nx = h.shape[1]
+    short = 0
+    for j in range(nx):
+        short += _outflow(px, pn, ps, j) * dt > h[i, j] * dx
+        out[j] = 1.0
+    if short:
+        for j in range(nx):
+            need = _outflow(px, pn, ps, j) * dt
             have = h[i, j] * dx
-            factor[i, j] = 1.0 if need <= have else have / need
+            out[j] = 1.0 if need <= have else have / need
 
 
-@njit(parallel=True, cache=True)
-def continuity(
-    h, wall, qx_new, qy_new, factor, qx, qy, rain, loss, has_loss, dt, dx, t_new, arrival_depth,
-    hmax, tmax, vmax2, arrival, row_hmax, sums, cum_loss, track_loss,
+@njit(inline="always", cache=True, fastmath=_FAST)
+def _upwind(q, f_positive, f_negative):
+    """``q`` times the factor of its upwind cell: ``f_positive`` if q > 0, else ``f_negative``.
+
+    Written as ``max(q, 0) f₊ + min(q, 0) f₋`` (exactly one term is non-zero)
+    rather than a select between two loads, which LLVM turns into a branch.
+    """
+    return max(q, 0.0) * f_positive + min(q, 0.0) * f_negative
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FAST)
+def _scale_x(px, f, out):
+    """A row's x-faces scaled by the factor of their upwind cell (boundary faces: outflows only)."""
+    nx = out.shape[0] - 1
+    for j in range(1, nx):
+        out[j] = _upwind(px[j], f[j - 1], f[j])
+    out[0] = _upwind(px[0], 1.0, f[0])
+    out[nx] = _upwind(px[nx], f[nx - 1], 1.0)
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FAST)
+def _scale_y(py, f_north, f_south, out):
+    """A row of y-faces scaled by the factor of their upwind cell (north if the flow is southward)."""
+    for j in range(out.shape[0]):
+        out[j] = _upwind(py[j], f_north[j], f_south[j])
+
+
+@njit(cache=True, fastmath={"reassoc", "contract"})
+def _sum(x, n):
+    """Sum of ``x[:n]`` (any order)."""
+    s = 0.0
+    for j in range(n):
+        s += x[j]
+    return s
+
+
+@njit(cache=True)
+def _row_max(x):
+    """Largest value of a row and 0 (NaN ignored), in four interleaved lanes."""
+    m0 = m1 = m2 = m3 = 0.0
+    n4 = x.shape[0] // 4 * 4
+    for j in range(0, n4, 4):
+        m0 = max(m0, x[j])
+        m1 = max(m1, x[j + 1])
+        m2 = max(m2, x[j + 2])
+        m3 = max(m3, x[j + 3])
+    for j in range(n4, x.shape[0]):
+        m0 = max(m0, x[j])
+    return max(max(m0, m1), max(m2, m3))
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FAST)
+def _cells(
+    i, h, sx, sn, ss, rain, loss, has_loss, cum_loss, track_loss, dt, dx, t_new, arrival_depth,
+    hmax, tmax, vmax2, arrival, tmp, rows, row_hmax,
 ):  # fmt: skip
-    """Scale outflows by their upwind factor, update depths, statistics and bookkeeping.
+    """New depths of row ``i`` from its scaled faces (west-east ``sx``, north ``sn``, south ``ss``).
 
-    Reads the planned fluxes ``qx_new``/``qy_new`` and writes the scaled ones
-    into ``qx``/``qy`` (each cell writes its east and south faces, edge cells
-    also their boundary faces). ``rain`` and ``loss`` are rates (m/s); the
-    loss (read only when ``has_loss``) takes at most the water available.
-    ``vmax2`` keeps the largest squared speed (m²/s²). ``sums`` (length 6)
-    receives the step's rain, loss, (unused), clamped (negative-depth),
-    boundary-inflow and boundary-outflow volumes (m³).
-    ``row_hmax`` receives each row's largest depth (for the next CFL step).
-    With ``track_loss``, each cell's lost depth is added to ``cum_loss`` (m).
+    Then losses (at most the water there), clamping of rounding-level negative
+    depths, the statistics, and the row's volumes into ``rows[:, i]`` (loss,
+    clamped, boundary inflow, boundary outflow) and largest depth into
+    ``row_hmax[i]``.
     """
     ny, nx = h.shape
-    area = dx * dx
-    rows = np.zeros((6, ny))
     k = dt / dx
-    for i in prange(ny):
-        hm = 0.0
-        a_rain = 0.0
-        a_loss = 0.0
-        a_clamp = 0.0
-        b_in = 0.0
-        b_out = 0.0
+    m = i if rain.shape[0] > 1 else 0
+    for j in range(nx):
+        h[i, j] = h[i, j] + k * (sx[j] - sx[j + 1] + sn[j] - ss[j]) + rain[m, j] * dt
+    if has_loss:
+        m = i if loss.shape[0] > 1 else 0
         for j in range(nx):
-            if wall[i, j]:
-                continue
-            f_here = factor[i, j]
-            # west face: flow into this cell from the west neighbour, or out of it
-            q = qx_new[i, j]
-            if q > 0.0 and j > 0:
-                q *= factor[i, j - 1]
-            elif q < 0.0:
-                q *= f_here
-            qw = q
-            # east face
-            q = qx_new[i, j + 1]
+            hn = h[i, j]
+            f = loss[m, j] * dt
+            tmp[j] = (max(hn, 0.0) if f > hn else f) if f > 0.0 else 0.0
+        for j in range(nx):
+            h[i, j] -= tmp[j]
+        if track_loss:
+            for j in range(nx):
+                cum_loss[i, j] += tmp[j]
+        rows[0, i] = _sum(tmp, nx)
+    for j in range(nx):
+        hn = h[i, j]
+        tmp[j] = hn if hn < 0.0 else 0.0
+        h[i, j] = max(hn, 0.0)
+    rows[1, i] = -_sum(tmp, nx)
+    for j in range(nx):
+        hn = h[i, j]
+        higher = hn > hmax[i, j]
+        tmax[i, j] = t_new if higher else tmax[i, j]
+        hmax[i, j] = hn if higher else hmax[i, j]
+    for j in range(nx):
+        a = arrival[i, j]
+        arrival[i, j] = t_new if h[i, j] >= arrival_depth and np.isnan(a) else a
+    for j in range(nx):
+        hn = h[i, j]
+        ux = 0.5 * (sx[j] + sx[j + 1])
+        uy = 0.5 * (sn[j] + ss[j])
+        q2 = ux * ux + uy * uy
+        v = vmax2[i, j]
+        vmax2[i, j] = q2 / (hn * hn) if hn > 1e-3 and q2 > v * hn * hn else v
+    row_hmax[i] = _row_max(h[i])
+    # boundary faces: inflow (into the domain) and outflow
+    b_in = 0.0
+    b_out = 0.0
+    q = sx[0]
+    if q > 0.0:
+        b_in += q
+    else:
+        b_out -= q
+    q = sx[nx]
+    if q < 0.0:
+        b_in -= q
+    else:
+        b_out += q
+    if i == 0:
+        for j in range(nx):
+            q = sn[j]
             if q > 0.0:
-                q *= f_here
-            elif q < 0.0 and j < nx - 1:
-                q *= factor[i, j + 1]
-            qe = q
-            # north face (positive southward = into this cell)
-            q = qy_new[i, j]
-            if q > 0.0 and i > 0:
-                q *= factor[i - 1, j]
-            elif q < 0.0:
-                q *= f_here
-            qn = q
-            # south face
-            q = qy_new[i + 1, j]
-            if q > 0.0:
-                q *= f_here
-            elif q < 0.0 and i < ny - 1:
-                q *= factor[i + 1, j]
-            qs = q
-            qx[i, j + 1] = qe
-            qy[i + 1, j] = qs
-            if j == 0:
-                qx[i, 0] = qw
-                if qw > 0.0:
-                    b_in += qw
-                else:
-                    b_out -= qw
-            if j == nx - 1:
-                if qe < 0.0:
-                    b_in -= qe
-                else:
-                    b_out += qe
-            if i == 0:
-                qy[0, j] = qn
-                if qn > 0.0:
-                    b_in += qn
-                else:
-                    b_out -= qn
-            if i == ny - 1:
-                if qs < 0.0:
-                    b_in -= qs
-                else:
-                    b_out += qs
-            r = rain[i, j] * dt
-            hn = h[i, j] + k * (qw - qe + qn - qs) + r
-            a_rain += r
-            if has_loss:
-                f = loss[i, j] * dt
-                if f > 0.0:
-                    if f > hn:
-                        f = max(hn, 0.0)
-                    hn -= f
-                    a_loss += f
-                    if track_loss:
-                        cum_loss[i, j] += f
-            if hn < 0.0:
-                a_clamp -= hn
-                hn = 0.0
-            h[i, j] = hn
-            if hn > hm:
-                hm = hn
-            if hn > hmax[i, j]:
-                hmax[i, j] = hn
-                tmax[i, j] = t_new
-            if hn >= arrival_depth and np.isnan(arrival[i, j]):
-                arrival[i, j] = t_new
-            if hn > 1e-3:
-                ux = 0.5 * (qw + qe)
-                uy = 0.5 * (qn + qs)
-                q2 = ux * ux + uy * uy
-                if q2 > vmax2[i, j] * hn * hn:
-                    vmax2[i, j] = q2 / (hn * hn)
-        row_hmax[i] = hm
-        rows[0, i] = a_rain
-        rows[1, i] = a_loss
-        rows[3, i] = a_clamp
-        rows[4, i] = b_in
-        rows[5, i] = b_out
-    for m in range(4):
-        sums[m] = rows[m].sum() * area
-    sums[4] = rows[4].sum() * dx * dt
-    sums[5] = rows[5].sum() * dx * dt
+                b_in += q
+            else:
+                b_out -= q
+    if i == ny - 1:
+        for j in range(nx):
+            q = ss[j]
+            if q < 0.0:
+                b_in -= q
+            else:
+                b_out += q
+    rows[2, i] = b_in
+    rows[3, i] = b_out
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FAST)
+def _plan_halo(c, bounds, z, h, n2, qx, qy, bkind, bval, par, work):
+    """Plan faces and factors of the two rows on each side of chunk ``c``'s top boundary."""
+    b = bounds[c]
+    w = work[c]
+    for d in range(2):
+        _plan_x(b - 1 + d, z, h, qx, n2, bkind, bval, par, w[_HALO_PX + d])
+    for d in range(3):
+        _plan_y(b - 1 + d, z, h, qy, n2, bkind, bval, par, w[_HALO_PY + d])
+    _factor(b - 1, h, w[_HALO_PX], w[_HALO_PY], w[_HALO_PY + 1], par, w[_HALO_F])
+    _factor(b, h, w[_HALO_PX + 1], w[_HALO_PY + 1], w[_HALO_PY + 2], par, w[_HALO_F + 1])
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FAST)
+def _get_px(k, c, bounds, z, h, qx, n2, bkind, bval, par, work):
+    """Planned x-faces of row ``k`` of chunk ``c``: from a halo, or planned into the ring."""
+    if k == bounds[c] and c > 0:
+        return work[c, _HALO_PX + 1]
+    if k == bounds[c + 1] - 1 and c < bounds.shape[0] - 2:
+        return work[c + 1, _HALO_PX]
+    out = work[c, _PX + k % 2]
+    _plan_x(k, z, h, qx, n2, bkind, bval, par, out)
+    return out
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FAST)
+def _get_py(k, c, bounds, z, h, qy, n2, bkind, bval, par, work):
+    """Planned y-faces ``k`` (above row ``k``) of chunk ``c``: from a halo, or planned into the ring."""
+    r0 = bounds[c]
+    r1 = bounds[c + 1]
+    if c > 0 and k - r0 <= 1:
+        return work[c, _HALO_PY + 1 + k - r0]
+    if c < bounds.shape[0] - 2 and k >= r1 - 1:
+        return work[c + 1, _HALO_PY + 1 + k - r1]
+    out = work[c, _PY + k % 3]
+    _plan_y(k, z, h, qy, n2, bkind, bval, par, out)
+    return out
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FAST)
+def _get_f(k, c, bounds, h, px, pn, ps, par, work):
+    """Outflow factors of row ``k`` of chunk ``c``: from a halo, or computed into the ring."""
+    if k == bounds[c] and c > 0:
+        return work[c, _HALO_F + 1]
+    if k == bounds[c + 1] - 1 and c < bounds.shape[0] - 2:
+        return work[c + 1, _HALO_F]
+    out = work[c, _F + k % 3]
+    _factor(k, h, px, pn, ps, par, out)
+    return out
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FAST)
+def _sweep(
+    c, bounds, z, h, n2, qx, qy, bkind, bval, rain, loss, has_loss, cum_loss, track_loss,
+    par, t_new, arrival_depth, hmax, tmax, vmax2, arrival, work, rows, row_hmax,
+):  # fmt: skip
+    """One time step on the rows of chunk ``c`` (``bounds[c]`` to ``bounds[c + 1]``), north to south.
+
+    Planning runs one row ahead of the update, so every plan reads the old
+    state: row ``r + 1``'s faces and factors are ready before row ``r`` is
+    updated in place.
+    """
+    dt, dx = par[0], par[1]
+    r0 = bounds[c]
+    r1 = bounds[c + 1]
+    last = bounds.shape[0] - 2
+    ones = work[c, _ONES]
+    pn = _get_py(r0, c, bounds, z, h, qy, n2, bkind, bval, par, work)
+    f_north = work[c, _HALO_F] if c > 0 else ones
+    px = _get_px(r0, c, bounds, z, h, qx, n2, bkind, bval, par, work)
+    ps = _get_py(r0 + 1, c, bounds, z, h, qy, n2, bkind, bval, par, work)
+    f = _get_f(r0, c, bounds, h, px, pn, ps, par, work)
+    for r in range(r0, r1):
+        px_next = px
+        ps_next = ps
+        if r + 1 < r1:
+            px_next = _get_px(r + 1, c, bounds, z, h, qx, n2, bkind, bval, par, work)
+            ps_next = _get_py(r + 2, c, bounds, z, h, qy, n2, bkind, bval, par, work)
+            f_south = _get_f(r + 1, c, bounds, h, px_next, ps, ps_next, par, work)
+        elif c < last:
+            f_south = work[c + 1, _HALO_F + 1]
+        else:
+            f_south = ones
+        # scaled faces: x-faces and south faces straight into the state; the north
+        # faces are the previous row's south faces, except on the chunk's first row
+        _scale_x(px, f, qx[r])
+        if r == 0:
+            _scale_y(pn, ones, f, qy[0])
+            sn = qy[0]
+        elif r == r0:
+            sn = work[c, _SN]
+            _scale_y(pn, f_north, f, sn)
+        else:
+            sn = qy[r]
+        _scale_y(ps, f, f_south, qy[r + 1])
+        _cells(
+            r, h, qx[r], sn, qy[r + 1], rain, loss, has_loss, cum_loss, track_loss, dt, dx, t_new,
+            arrival_depth, hmax, tmax, vmax2, arrival, work[c, _TMP], rows, row_hmax,
+        )  # fmt: skip
+        f_north = f
+        f = f_south
+        px = px_next
+        pn = ps
+        ps = ps_next
+
+
+@njit(parallel=True, cache=True, fastmath=_FAST)
+def _sweep_chunks(
+    bounds, z, h, n2, qx, qy, bkind, bval, rain, loss, has_loss, cum_loss, track_loss,
+    par, t_new, arrival_depth, hmax, tmax, vmax2, arrival, work, rows, row_hmax,
+):  # fmt: skip
+    """:func:`_sweep` on every chunk, one per thread."""
+    for c in prange(bounds.shape[0] - 1):
+        _sweep(
+            c, bounds, z, h, n2, qx, qy, bkind, bval, rain, loss, has_loss, cum_loss, track_loss,
+            par, t_new, arrival_depth, hmax, tmax, vmax2, arrival, work, rows, row_hmax,
+        )  # fmt: skip
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FAST)
+def continuity(
+    h, z, n2, qx, qy, bkind, bval, rain, loss, has_loss, dt, dx, theta, g, hmin, froude,
+    t_new, arrival_depth, hmax, tmax, vmax2, arrival, bounds, work, row_hmax, sums,
+    cum_loss, track_loss,
+):  # fmt: skip
+    """One time step: momentum on every face, then continuity on every cell (de Almeida et al. 2012).
+
+    Updates in place the depths ``h``, the discharges ``qx``/``qy`` (the scaled
+    flows of this step), the statistics ``hmax``, ``tmax`` (time of the
+    maximum), ``vmax2`` (largest squared speed, m²/s²) and ``arrival`` (first
+    time the depth reached ``arrival_depth``; NaN before), and each row's
+    largest depth ``row_hmax`` (for the next CFL step). ``rain`` and ``loss``
+    are rates (m/s); the loss (read only when ``has_loss``) takes at most the
+    water available, and with ``track_loss`` each cell's lost depth is added to
+    ``cum_loss`` (m). ``sums`` (length 4) receives the step's loss, clamped
+    (rounding-level negative depths), boundary-inflow and boundary-outflow
+    volumes (m³). ``bounds`` are the chunks' first rows (:func:`chunk_bounds`)
+    and ``work`` their :func:`workspace`; run it with as many numba threads as
+    chunks.
+    """
+    par = (dt, dx, theta, g, hmin, froude * froude)
+    nchunks = bounds.shape[0] - 1
+    for c in range(1, nchunks):
+        _plan_halo(c, bounds, z, h, n2, qx, qy, bkind, bval, par, work)
+    rows = np.zeros((4, h.shape[0]))
+    if nchunks == 1:  # no thread start-up on small grids
+        _sweep(
+            0, bounds, z, h, n2, qx, qy, bkind, bval, rain, loss, has_loss, cum_loss, track_loss,
+            par, t_new, arrival_depth, hmax, tmax, vmax2, arrival, work, rows, row_hmax,
+        )  # fmt: skip
+    else:
+        _sweep_chunks(
+            bounds, z, h, n2, qx, qy, bkind, bval, rain, loss, has_loss, cum_loss, track_loss,
+            par, t_new, arrival_depth, hmax, tmax, vmax2, arrival, work, rows, row_hmax,
+        )  # fmt: skip
+    area = dx * dx
+    sums[0] = rows[0].sum() * area
+    sums[1] = rows[1].sum() * area
+    sums[2] = rows[2].sum() * dx * dt
+    sums[3] = rows[3].sum() * dx * dt
 
 
 @njit(cache=True)
