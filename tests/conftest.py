@@ -42,6 +42,15 @@ def shared_stage_cache(tmp_path_factory):
         os.environ["DRM_CACHE"] = old
 
 
+@pytest.fixture(scope="session")
+def valle_alto_run(tmp_path_factory, shared_stage_cache):
+    """The sample scenario run once for the session, with its output folder (do not modify it)."""
+    import drm
+
+    out = tmp_path_factory.mktemp("valle_alto")
+    return drm.run_scenario("valle_alto", out, progress=False)
+
+
 @pytest.fixture
 def rng():
     """A seeded random generator, so every test draw is reproducible."""

@@ -95,9 +95,9 @@ def test_inputs_are_cross_checked(tmp_path):
         load_inputs(load_scenario(path))
 
 
-def test_run_writes_every_output(tmp_path):
-    result = run_scenario("valle_alto", tmp_path / "out", progress=False)
-    out = tmp_path / "out"
+def test_run_writes_every_output(valle_alto_run):
+    result = valle_alto_run
+    out = result.out_dir
     summary = json.loads((out / "summary.json").read_text())
     assert summary["scenario"]["name"] == "Valle Alto, 100-year storm"
     assert summary["scenario"]["seed"] == 42

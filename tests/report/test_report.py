@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import drm
 from drm.cli import main
 from drm.errors import DataNotFoundError, InputError
 from drm.report import Text, _draw, arrival_map, evacuation_map, hazard_map, timeline, write_report
@@ -25,10 +24,9 @@ FIGURES = ("evacuation_map", "hazard_map", "arrival_map", "input_map", "timeline
 
 
 @pytest.fixture(scope="session")
-def run(tmp_path_factory):
+def run(valle_alto_run):
     """The sample scenario run once, with its output folder."""
-    out = tmp_path_factory.mktemp("valle_alto")
-    return drm.run_scenario("valle_alto", out, progress=False)
+    return valle_alto_run
 
 
 @pytest.fixture
