@@ -89,8 +89,8 @@ def rainfall_grid(
     >>> import numpy as np
     >>> r = rainfall_grid(np.full((2, 2, 2), 36.0), x=[5.0, 15.0], y=[15.0, 5.0],
     ...                   time_s=[0.0, 3600.0])
-    >>> float(r.max()), r.attrs["units"], r.attrs["interval_end_s"]
-    (1e-05, 'm s-1', 7200.0)
+    >>> float(r.max()) * 3.6e6, r.attrs["units"], r.attrs["interval_end_s"]  # back in mm/h
+    (36.0, 'm s-1', 7200.0)
     """
     a = np.asarray(values, dtype=float)
     t = np.asarray(time_s, dtype=float)

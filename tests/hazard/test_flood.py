@@ -6,37 +6,21 @@ import pytest
 import xarray as xr
 
 from drm.errors import InputError, SolverError
-from drm.grids import set_crs
 from drm.hazard.boundaries import Boundary, Inflow
 from drm.hazard.flood import simulate_flood
 from drm.io import rainfall_grid
 
-
-def make_dem(z, dx=10.0, crs="EPSG:32619"):
-    ny, nx = z.shape
-    x = 1000.0 + dx * (np.arange(nx) + 0.5)
-    y = 2000.0 + dx * (np.arange(ny)[::-1] + 0.5)
-    da = xr.DataArray(
-        np.asarray(z, dtype=float), dims=("y", "x"), coords={"y": y, "x": x}, name="elevation"
-    )
-    return set_crs(da, crs)
+from . import cases
+from .cases import make_dem
 
 
 def test_planar_wetting_front_hunter_2005():
     """Hunter et al. (2005): front over a flat frictional plane, h(x,t) = [-(7/3) n² u² (x - u t)]^(3/7)."""
-    n, u, dx = 0.01, 0.4, 25.0
-    dem = make_dem(np.zeros((3, 40)), dx=dx)
-    ts = np.linspace(0.0, 600.0, 601)
-    level = ((7.0 / 3.0) * n**2 * u**3 * ts) ** (3.0 / 7.0)  # analytic depth at x = 0
-    west = Boundary("west", "level", level=(ts, level + 0.0))
-    r = simulate_flood(
-        dem, None, manning_n=n, duration=500, output_interval=100, boundaries=[west], progress=False
-    )
-    x = dem["x"].values - 1000.0
+    n, u = cases.HUNTER_N, cases.HUNTER_U
+    r = simulate_flood(**cases.wetting_front())
+    x = r.ds["x"].values - 1000.0
     h = r.ds["depth"].sel(time=500.0).values[1]
-    analytic = np.zeros_like(x)
-    wet = x < u * 500.0
-    analytic[wet] = (-(7.0 / 3.0) * n**2 * u**2 * (x[wet] - u * 500.0)) ** (3.0 / 7.0)
+    analytic = cases.hunter_depth(x, 500.0)
     assert analytic[0] == pytest.approx(0.1193, abs=1e-4)  # h at the first cell centre, 12.5 m
     assert ((7.0 / 3.0) * n**2 * u**3 * 500.0) ** (3.0 / 7.0) == pytest.approx(0.1226, abs=1e-4)
     away = x < 150.0  # away from the front
@@ -47,25 +31,7 @@ def test_planar_wetting_front_hunter_2005():
 
 def test_closed_box_with_rain_conserves_volume(rng):
     ny, nx = 40, 50
-    yy, xx = np.mgrid[0:ny, 0:nx]
-    z = (
-        0.02 * xx
-        + 0.01 * yy
-        + rng.random((ny, nx)) * 0.8
-        + 1.5 * np.sin(xx / 5.0) * np.cos(yy / 7.0)
-    )
-    dem = make_dem(z)
-    rain = rainfall_grid(
-        np.array([np.full((3, 3), 80.0), np.full((3, 3), 20.0)]),
-        x=1000.0 + 200.0 * (np.arange(3) + 0.5),
-        y=2000.0 + 200.0 * (np.arange(3)[::-1] + 0.5),
-        time_s=[0.0, 1200.0],
-        interval_end_s=2400.0,
-        crs="EPSG:32619",
-    )
-    r = simulate_flood(
-        dem, rain, manning_n=0.05, duration="1h", boundaries="closed", progress=False
-    )
+    r = simulate_flood(**cases.closed_box(rng))
     vb = r.volume_balance
     area = nx * ny * 100.0
     assert vb.rain_m3 == pytest.approx(area * (80.0 * 1200 + 20.0 * 1200) / 3.6e6, rel=1e-12)
@@ -78,16 +44,9 @@ def test_closed_box_with_rain_conserves_volume(rng):
 
 @pytest.mark.parametrize("theta", [1.0, 0.7])
 def test_lake_at_rest_with_an_island(rng, theta):
-    z = rng.random((30, 30)) * 2.0
-    z[10:16, 12:18] = 6.0  # emergent island
-    z[20:23, 3:6] = 3.9  # a shoal just below the surface
-    dem = make_dem(z)
-    level = 4.0
-    h0 = dem.copy(data=np.maximum(level - z, 0.0))
-    r = simulate_flood(
-        dem, None, duration="2h", output_interval="30min", boundaries="closed", initial_depth=h0,
-        theta=theta, progress=False,
-    )  # fmt: skip
+    case = cases.lake_at_rest(rng, theta)
+    h0 = case["initial_depth"]
+    r = simulate_flood(**case)
     assert float(r.ds["max_velocity"].max()) < 1e-8
     np.testing.assert_allclose(
         r.ds["depth"].isel(time=-1).values, h0.values, atol=1e-6
@@ -97,17 +56,8 @@ def test_lake_at_rest_with_an_island(rng, theta):
 
 def test_steady_uniform_flow_normal_depth():
     """n = 0.03, S = 0.001, q = 1 m²/s: normal depth (n q / √S)^(3/5) = 0.969 m."""
-    dx, nx, ny, slope, n = 20.0, 60, 3, 0.001, 0.03
-    x = dx * (np.arange(nx) + 0.5)
-    dem = make_dem(np.tile(slope * (nx * dx - x), (ny, 1)), dx=dx)
-    xs = dem["x"].values
-    ys = dem["y"].values
-    inflow = Inflow([xs[0], xs[0]], [ys[0], ys[-1]], 1.0 * ny * dx, name="upstream")
-    r = simulate_flood(
-        dem, None, manning_n=n, duration="3h", output_interval="1h", inflows=[inflow],
-        boundaries=[Boundary("east", "free", slope=slope)], progress=False,
-    )  # fmt: skip
-    normal = (n * 1.0 / np.sqrt(slope)) ** 0.6
+    r = simulate_flood(**cases.uniform_flow())
+    normal = cases.normal_depth()
     assert normal == pytest.approx(0.969, abs=5e-4)
     h = r.ds["depth"].isel(time=-1).values[1, 5:-5]
     np.testing.assert_allclose(h, normal, rtol=0.01)
@@ -249,59 +199,11 @@ def test_instability_is_reported(rng, monkeypatch):
 
 def test_against_landlab_overlandflow():
     """Same DEM, rain, n and theta in Landlab's OverlandFlow: max depth within 5 % where > 0.05 m."""
-    landlab = pytest.importorskip("landlab")
-    from landlab.components import OverlandFlow
-
-    rng = np.random.default_rng(3)
-    n, dx = 60, 10.0
-    i, j = np.mgrid[0:n, 0:n]
-    z = (
-        0.005 * j * dx
-        + 0.003 * i * dx
-        - 1.5 * np.exp(-((i - 30) ** 2 + (j - 30) ** 2) / 80.0)
-        - 0.8 * np.exp(-((i - 15) ** 2 + (j - 45) ** 2) / 30.0)
-        + rng.random((n, n)) * 0.05
-    )
-    zd = z.copy()
-    zd[0, :] = zd[-1, :] = zd[:, 0] = zd[:, -1] = np.nan  # Landlab's closed perimeter nodes
-    dem = make_dem(zd, dx=dx)
-    rain = rainfall_grid(
-        np.array([np.full((n, n), 50.0), np.zeros((n, n))]), x=dem["x"].values, y=dem["y"].values,
-        time_s=[0.0, 1800.0], interval_end_s=3600.0, crs="EPSG:32619",
-    )  # fmt: skip
-    r = simulate_flood(
-        dem,
-        rain,
-        manning_n=0.03,
-        duration="1h",
-        boundaries="closed",
-        theta=0.8,
-        max_dt=30.0,
-        progress=False,
-    )
-
-    grid = landlab.RasterModelGrid((n, n), xy_spacing=dx)
-    grid.add_field("topographic__elevation", np.flipud(z).ravel().copy(), at="node")
-    grid.add_zeros("surface_water__depth", at="node")
-    grid.set_closed_boundaries_at_grid_edges(True, True, True, True)
-    of = OverlandFlow(
-        grid,
-        steep_slopes=True,
-        mannings_n=0.03,
-        theta=0.8,
-        alpha=0.7,
-        rainfall_intensity=50 / 3.6e6,
-    )
-    t, hmax = 0.0, np.zeros(n * n)
-    while t < 3600.0 - 1e-9:
-        if t >= 1800.0 - 1e-9:
-            of.rainfall_intensity = 0.0
-        dt = min(of.calc_time_step(), 30.0, (1800.0 if t < 1800.0 else 3600.0) - t)
-        of.run_one_step(dt=dt)
-        t += dt
-        hmax = np.maximum(hmax, grid.at_node["surface_water__depth"])
-    peer = np.flipud(hmax.reshape(n, n))
-    mask = np.isfinite(zd) & (peer > 0.05)
+    pytest.importorskip("landlab")
+    case = cases.peer_run()
+    r = simulate_flood(**case)
+    peer = cases.landlab_max_depth()
+    mask = np.isfinite(case["dem"].values) & (peer > 0.05)
     assert mask.sum() > 200
     np.testing.assert_allclose(r.ds["max_depth"].values[mask], peer[mask], rtol=0.05)
     rel = np.abs(r.ds["max_depth"].values[mask] / peer[mask] - 1)
@@ -310,25 +212,8 @@ def test_against_landlab_overlandflow():
 
 def test_scs_losses_reproduce_tr55():
     """6 in of rain on CN 70: TR-55 chapter 2 gives 2.81 in of runoff; the rest infiltrates."""
-    dem = make_dem(np.zeros((8, 8)))
     p_mm = 6 * 25.4
-    rain = rainfall_grid(
-        np.full((1, 2, 2), p_mm / 2.0),
-        x=[1020.0, 1060.0],
-        y=[2060.0, 2020.0],
-        time_s=[0.0],
-        interval_end_s=7200.0,
-        crs="EPSG:32619",
-    )
-    r = simulate_flood(
-        dem,
-        rain,
-        infiltration="scs",
-        curve_number=70,
-        duration="2h",
-        boundaries="closed",
-        progress=False,
-    )
+    r = simulate_flood(**cases.tr55_storm(70))
     area = 64 * 100.0
     vb = r.volume_balance
     assert vb.stored_m3 / area * 1000 / 25.4 == pytest.approx(2.81, abs=0.005)
@@ -338,12 +223,9 @@ def test_scs_losses_reproduce_tr55():
 
 def test_green_ampt_ponded_infiltration_chow_example():
     """Chow, Maidment & Mays (1988) example 4.3.1: silt loam, Se = 0.3, ponded 1 h: F = 3.17 cm."""
-    dem = make_dem(np.zeros((6, 6)))
-    soil = {"ks_m_s": 0.65 / 100 / 3600, "suction_m": 0.167, "moisture_deficit": 0.340}
-    r = simulate_flood(
-        dem, None, infiltration="green-ampt", soil=soil, initial_depth=0.2, duration="1h",
-        boundaries="closed", progress=False,
-    )  # fmt: skip
+    case = cases.chow_ponded()
+    r = simulate_flood(**case)
+    dem = case["dem"]
     infiltrated_cm = r.volume_balance.infiltration_m3 / (36 * 100.0) * 100
     assert infiltrated_cm == pytest.approx(3.17, abs=0.01)
     assert abs(r.volume_balance.relative_error) < 1e-9
