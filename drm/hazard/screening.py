@@ -35,6 +35,21 @@ level upstream), and flow that leaves the channel across a divide (the
 dynamic solver lets water spill into a neighbouring depression; HAND cannot);
 and closed depressions count only once filled. It is a screen: run the
 dynamic solver for decisions about timing.
+
+Measured on the built-in scenarios (``benchmarks/bench_screening.py``, cells
+at least 0.1 m deep in each map; the screen takes about 0.5 s against 7-17 s):
+
+- Valle Alto (a wide, flat valley floor with a meandering river, 900 m³/s at
+  the peak): the screen finds 19 % of the cells the dynamic run floods
+  (critical success index 0.18) and is 0.5 m shallower at the median where
+  both are wet. Floodplain cells whose D8 path reaches a small tributary, or
+  the filled flats beside the channel, are given that tributary's stage, not
+  the main river's: HAND does not let the river spread sideways across its
+  floodplain.
+- Kettle Ford (real terrain, steeper and narrower): hit rate 0.74, false
+  alarm ratio 0.37 (critical success index 0.52), median depth difference
+  +0.01 m but +4.5 m at the 90th percentile: coinciding peaks and no
+  attenuation overfill the narrow reaches.
 """
 
 from __future__ import annotations
