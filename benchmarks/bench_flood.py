@@ -130,10 +130,10 @@ def landlab_worker(n: int) -> dict:
     }
 
 
-BYTES_PER_CELL_STEP = 104
-"""Memory traffic of one cell in one step of drm's fused sweep (B): read ground, depth,
-both face discharges, max depth, time of max (float32), max speed², arrival (float32)
-= 56 B, and write all but the ground back = 48 B (uniform n, rain and losses are one
+BYTES_PER_CELL_STEP = 88
+"""Memory traffic of one cell in one step of drm's fused sweep (B): read ground, depth and
+both face discharges (float64), max depth, time of max, max speed² and arrival (float32)
+= 48 B, and write all but the ground back = 40 B (uniform n, rain and losses are one
 row, cache-resident)."""
 
 

@@ -359,7 +359,7 @@ def _cells(
         h[i, j] = max(hn, 0.0)
     rows[1, i] = -_sum(tmp, nx)
     for j in range(nx):
-        hn = h[i, j]
+        hn = np.float32(h[i, j])  # the statistics are float32: compare as stored
         higher = hn > hmax[i, j]
         tmax[i, j] = t_new if higher else tmax[i, j]
         hmax[i, j] = hn if higher else hmax[i, j]
@@ -371,8 +371,8 @@ def _cells(
         ux = 0.5 * (sx[j] + sx[j + 1])
         uy = 0.5 * (sn[j] + ss[j])
         q2 = ux * ux + uy * uy
-        v = vmax2[i, j]
-        vmax2[i, j] = q2 / (hn * hn) if hn > 1e-3 and q2 > v * hn * hn else v
+        v = np.float64(vmax2[i, j])
+        vmax2[i, j] = np.float32(q2 / (hn * hn)) if hn > 1e-3 and q2 > v * hn * hn else vmax2[i, j]
     row_hmax[i] = _row_max(h[i])
     # boundary faces: inflow (into the domain) and outflow
     b_in = 0.0
