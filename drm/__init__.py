@@ -19,6 +19,7 @@ __all__ = [
     "grids",
     "io",
     "load_scenario",
+    "run_ensemble",
     "run_scenario",
     "units",
 ]
@@ -38,7 +39,11 @@ _LAZY_MODULES = {
     "shelter",
     "warning",
 }
-_LAZY_FUNCTIONS = {"run_scenario": "drm.scenario", "load_scenario": "drm.scenario"}
+_LAZY_FUNCTIONS = {
+    "run_scenario": "drm.scenario",
+    "load_scenario": "drm.scenario",
+    "run_ensemble": "drm.ensemble",
+}
 
 
 def __getattr__(name: str):  # lazy imports keep `import drm` light

@@ -1,4 +1,4 @@
-"""The ``drm`` command: ``drm run``, ``drm validate``, ``drm list``, ``drm exercise``, ``drm report``.
+"""The ``drm`` command: ``drm run``, ``drm validate``, ``drm list``, ``drm exercise``, ``drm ensemble``, ``drm report``.
 
 A :class:`~drm.errors.DrmError` becomes one line on stderr and exit code 2;
 anything else is a bug and keeps its traceback.
@@ -43,6 +43,29 @@ def _parser() -> argparse.ArgumentParser:
     )
     ex.add_argument(
         "--pause", action="store_true", help="wait for Enter between reports (on a terminal)"
+    )
+    ens = sub.add_parser(
+        "ensemble",
+        help="run a scenario for many rain members in parallel; write probabilities and their spread",
+    )
+    ens.add_argument("scenario", help="scenario file (.toml) or built-in scenario name")
+    ens.add_argument(
+        "--members", "-n", type=int, default=None,
+        help="number of members (default: the scenario's [ensemble] members)",
+    )  # fmt: skip
+    ens.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS|local",
+        help="dask scheduler address (tcp://host:8786) or 'local' for a dask LocalCluster "
+        "(default: local processes)",
+    )  # fmt: skip
+    ens.add_argument(
+        "--workers", type=int, default=None, help="local worker processes (default: the cores available)"
+    )
+    ens.add_argument(
+        "--out", "-o", default=None, help="output folder (default: results/<scenario name>_ensemble)"
+    )
+    ens.add_argument(
+        "--retries", type=int, default=2, help="extra attempts for a failing member (default 2)"
     )
     rep = sub.add_parser(
         "report", help="rebuild report.html from an output folder (reruns nothing)"
@@ -110,6 +133,33 @@ def _cmd_exercise(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_ensemble(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from drm.ensemble import run_ensemble
+    from drm.scenario import load_scenario
+
+    sc = load_scenario(args.scenario)
+    stem = sc.source.stem if sc.source else "scenario"
+    out = Path(args.out) if args.out else Path("results") / f"{stem}_ensemble"
+    result = run_ensemble(
+        sc,
+        members=args.members,
+        scheduler=args.scheduler,
+        n_workers=args.workers,
+        out_dir=out,
+        progress=not args.quiet,
+        retries=args.retries,
+    )
+    for member, row in result.failed.iterrows():
+        print(f"drm: member {member} failed: {row['error']}", file=sys.stderr)
+    print(
+        f"ok: {sc.name} — {len(result.outcomes)} of {result.members} members finished "
+        f"({result.computed} run, {result.reused} reused, {len(result.failed)} failed); outputs in {out}"
+    )
+    return 1 if len(result.failed) else 0
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from drm.report import write_report
 
@@ -144,6 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "validate": _cmd_validate,
         "list": _cmd_list,
         "exercise": _cmd_exercise,
+        "ensemble": _cmd_ensemble,
         "report": _cmd_report,
     }
     try:

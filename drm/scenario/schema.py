@@ -18,6 +18,7 @@ import dataclasses
 import difflib
 import tomllib
 import typing
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -36,6 +37,7 @@ from drm.units import parse_duration
 
 __all__ = [
     "Channel",
+    "EnsembleSection",
     "EvacuationSection",
     "HazardSection",
     "Inflow",
@@ -261,6 +263,39 @@ class Inject:
 
 
 @section
+class EnsembleSection:
+    """Many runs of the scenario under uncertain rain (:func:`drm.run_ensemble`, ``drm ensemble``).
+
+    Each of ``members`` runs gets its own rain and its own seed. The rain comes
+    from ``rainfall``, a NetCDF file with a ``member`` dimension (the first
+    ``members`` members are used), or else from the scenario's rainfall
+    perturbed per member: its intensity times a lognormal factor of median 1
+    and log standard deviation ``intensity_sigma``; the field moved east and
+    north by normal displacements of standard deviation ``shift_m`` (m); the
+    hyetograph delayed by a normal time of standard deviation
+    ``timing_shift_s`` (negative: earlier). The defaults (0.3, no shift, no
+    delay) are a starting point, to be replaced by the spread of the local
+    forecasts. ``thresholds`` are the maximum depths (m) whose probability is
+    mapped, increasing (default 0.15 m: water in ground floors; 0.5 m: people
+    and cars unstable; 1 m).
+    """
+
+    members: int = Field(default=20, ge=1)
+    rainfall: Path | None = None
+    intensity_sigma: float = Field(default=0.3, ge=0)
+    shift_m: float = Field(default=0.0, ge=0)
+    timing_shift_s: Seconds = Field(default=0.0, ge=0)
+    thresholds: tuple[float, ...] = (0.15, 0.5, 1.0)
+
+    @model_validator(mode="after")
+    def _check(self) -> EnsembleSection:
+        t = self.thresholds
+        if not t or any(not (v > 0) for v in t) or any(b <= a for a, b in pairwise(t)):
+            raise ValueError("thresholds must be depths > 0 m in increasing order, e.g. [0.15, 0.5, 1.0]")
+        return self
+
+
+@section
 class Scenario:
     """A validated scenario (frozen); paths are absolute.
 
@@ -272,6 +307,8 @@ class Scenario:
         Feeds every random draw of the run.
     language : {"en", "es"}
         Report language.
+    ensemble : EnsembleSection
+        Members and rain perturbations of ensemble runs (optional section).
     source : pathlib.Path or None
         The scenario file.
     """
@@ -286,6 +323,7 @@ class Scenario:
     warning: WarningSection = WarningSection()
     shelter: ShelterSection = ShelterSection()
     injects: tuple[Inject, ...] = ()
+    ensemble: EnsembleSection = EnsembleSection()
     source: Path | None = None
 
     def input_files(self) -> dict[str, Path]:
