@@ -35,9 +35,13 @@ __all__ = [
     "require_units",
 ]
 
+#: Seconds in a minute (s).
 MINUTE = 60.0
+#: Seconds in an hour (s).
 HOUR = 3600.0
+#: Seconds in a day (s).
 DAY = 86400.0
+#: Density of water (kg/m³), converting rain as a mass flux (kg m-2 s-1) to a depth rate (m/s).
 WATER_DENSITY_KG_M3 = 1000.0
 
 # name -> (factor to SI, (length, time, mass) exponents)

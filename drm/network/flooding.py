@@ -75,6 +75,8 @@ class PedestrianLimits:
     source: str
 
 
+#: Pedestrian profiles by name: depth (m), velocity (m/s) and depth x velocity (m²/s) limits with
+#: their source ("general": ARR 2019 class H2; "adults", "children": Cox, Shand & Blacka 2010).
 PEDESTRIAN_LIMITS = {
     "general": PedestrianLimits(0.5, 2.0, 0.6, "ARR 2019 Book 6 Ch. 7, hazard class H2 upper limit"),
     "adults": PedestrianLimits(1.2, 3.0, 0.6, "Cox, Shand & Blacka 2010, adults, low hazard"),
