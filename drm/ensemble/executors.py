@@ -30,7 +30,7 @@ import socket
 import time
 import uuid
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
@@ -114,6 +114,32 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+def _use_threads(threads: int) -> None:
+    """Let numba's parallel kernels called from this thread use ``threads`` threads (at most its pool)."""
+    import numba
+
+    pool = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
+    numba.set_num_threads(max(1, min(threads, pool)))
+
+
+def worker_context() -> multiprocessing.context.BaseContext:
+    """The start method of worker processes: a fork server with the pipeline imported, else spawn.
+
+    The fork server is started here, once per process, importing the
+    pipeline's modules; every worker (of the process pool, or of a dask
+    LocalCluster started with ``distributed.worker.multiprocessing-method =
+    "forkserver"``) is then a fork of it and starts in milliseconds.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
+        return multiprocessing.get_context("spawn")
+    from multiprocessing import forkserver
+
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(list(_PRELOAD))
+    forkserver.ensure_running()
+    return ctx
+
+
 def _set_threads(task: MemberTask) -> None:
     threads = task.numba_threads
     if threads is None and task.host_slots:
@@ -124,9 +150,7 @@ def _set_threads(task: MemberTask) -> None:
         slots = task.host_slots.get(get_address_host(worker.address), worker.state.nthreads)
         threads = max(1, available_cores() // max(1, slots))
     if threads is not None:
-        import numba
-
-        numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+        _use_threads(threads)
 
 
 def run_member(task: MemberTask) -> dict[str, Any]:
@@ -160,7 +184,7 @@ def _message(err: BaseException) -> str:
     return f"{type(err).__name__}: {text}" if text else type(err).__name__
 
 
-def run_serial(tasks: Iterable[MemberTask], retries: int) -> Iterator[Finished]:
+def run_serial(tasks: Iterable[MemberTask], retries: int) -> Generator[Finished, None, None]:
     """Run members one after the other in this process."""
     for task in tasks:
         for attempt in range(1, retries + 2):
@@ -176,39 +200,15 @@ def run_serial(tasks: Iterable[MemberTask], retries: int) -> Iterator[Finished]:
             break
 
 
-def _init_worker(threads: int) -> None:
-    import numba
-
-    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
-
-
-def worker_context() -> multiprocessing.context.BaseContext:
-    """The start method of worker processes: a fork server with the pipeline imported, else spawn.
-
-    The fork server is started here, once per process, importing the
-    pipeline's modules; every worker (of the process pool, or of a dask
-    LocalCluster started with ``distributed.worker.multiprocessing-method =
-    "forkserver"``) is then a fork of it and starts in milliseconds.
-    """
-    if "forkserver" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
-        return multiprocessing.get_context("spawn")
-    from multiprocessing import forkserver
-
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(list(_PRELOAD))
-    forkserver.ensure_running()
-    return ctx
-
-
 def _pool(n_workers: int, threads: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
-        n_workers, mp_context=worker_context(), initializer=_init_worker, initargs=(threads,)
+        n_workers, mp_context=worker_context(), initializer=_use_threads, initargs=(threads,)
     )
 
 
 def run_processes(
     tasks: Iterable[MemberTask], retries: int, n_workers: int, threads: int
-) -> Iterator[Finished]:
+) -> Generator[Finished, None, None]:
     """Run members in ``n_workers`` local processes, each member's solver on ``threads`` threads."""
     queue = deque(tasks)
     attempts: dict[int, int] = {}
@@ -339,7 +339,7 @@ def run_dask(
     scheduler: Any,
     n_workers: int,
     threads: int | None,
-) -> Iterator[Finished]:
+) -> Generator[Finished, None, None]:
     """Run members on dask.distributed: ``scheduler`` is ``"local"``, an address or a Client.
 
     ``threads`` None shares each worker host's cores among the members it

@@ -425,8 +425,5 @@ def member_scenario(
     >>> m.seed, m.hazard.rainfall.name, m.hazard.dem == sc.hazard.dem
     (12345, 'rain.nc', True)
     """
-    return dataclasses.replace(
-        scenario,
-        seed=int(spec.seed),
-        hazard=dataclasses.replace(scenario.hazard, rainfall=Path(rainfall).resolve()),
-    )
+    hazard = dataclasses.replace(scenario.hazard, rainfall=Path(rainfall).resolve())  # type: ignore[type-var]
+    return dataclasses.replace(scenario, seed=int(spec.seed), hazard=hazard)  # type: ignore[type-var]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import xarray as xr
@@ -144,7 +144,7 @@ class EnsembleResult(ResultMixin):
 
         text = Text(language)
         fig = plt.figure(figsize=(11, 9), layout="constrained")
-        top, bottom = fig.subfigures(2, 1, height_ratios=(1.1, 1.0))
+        top, bottom = cast("Any", fig.subfigures(2, 1, height_ratios=(1.1, 1.0)))
         if "depth_probability" in self.probability:
             draw_probability(top, self.probability, text)
         draw_spread(bottom, self.outcomes, text)

@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
+from contextlib import closing
 from dataclasses import asdict, replace
 from itertools import pairwise
 from pathlib import Path
@@ -91,7 +92,7 @@ def _show(progress: bool | None) -> bool:
 
 def _events(
     tasks: list[MemberTask], retries: int, scheduler: Any, n_workers: int, threads: int | None
-) -> Any:
+) -> Generator[Finished, None, None]:
     if scheduler is None:
         if n_workers == 1:
             return run_serial(tasks, retries)
@@ -181,8 +182,9 @@ def run_ensemble(
     >>> r = run_ensemble("valle_alto", members=10, scheduler="local", n_workers=2)  # doctest: +SKIP
     >>> r.probability["depth_probability"].sel(threshold=0.5).plot()  # doctest: +SKIP
     """
-    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(Path(scenario))
     n, source = _members(members, sc)
+    pert: Perturbation | None
     if perturb is not None:
         pert = Perturbation.of(perturb)
     else:
@@ -230,28 +232,8 @@ def run_ensemble(
     write_manifest(out, manifest)
     if records:
         log.info("ensemble: %d of %d members already finished in %s", len(records), n, out)
-    failed: list[dict[str, Any]] = []
-    if todo:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(
-            total=len(todo), desc="ensemble members", unit="member", disable=not _show(progress)
-        )
-        try:
-            for ev in _events(todo, retries, scheduler, workers, threads):
-                k = ev.task.spec.index
-                status[k].update(_status(ev))
-                if ev.record is not None:
-                    records[k] = ev.record
-                else:
-                    failed.append({"member": k, "attempts": ev.attempts, "error": ev.error})
-                    log.warning("ensemble: member %d failed: %s", k, ev.error)
-                write_manifest(out, {**manifest, "status": list(status.values())})
-                bar.update()
-                if on_member is not None:
-                    on_member({"member": k, **_status(ev)})
-        finally:
-            bar.close()
+    failed = _run(todo, manifest, status, records, out, progress, on_member,
+                  _events(todo, retries, scheduler, workers, threads))  # fmt: skip
     result = _aggregate(sc, inputs, out, n, records, failed, thr, computed=len(todo) - len(failed))
     if report and records:
         from drm.report.ensemble import write_ensemble_report
@@ -260,6 +242,34 @@ def run_ensemble(
             result, files={**result.files, **write_ensemble_report(out, language=sc.language)}
         )
     return result
+
+
+def _run(
+    todo: list[MemberTask], manifest: dict[str, Any], status: dict[int, dict[str, Any]],
+    records: dict[int, dict[str, Any]], out: Path, progress: bool | None,
+    on_member: Callable[[dict[str, Any]], None] | None, events: Generator[Finished, None, None],
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Take the members' ends as they come: records kept, manifest rewritten; return the failures."""
+    failed: list[dict[str, Any]] = []
+    if not todo:
+        return failed
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(todo), desc="ensemble members", unit="member", disable=not _show(progress))
+    with closing(events), bar:
+        for ev in events:
+            k = ev.task.spec.index
+            status[k].update(_status(ev))
+            if ev.record is not None:
+                records[k] = ev.record
+            else:
+                failed.append({"member": k, "attempts": ev.attempts, "error": ev.error})
+                log.warning("ensemble: member %d failed: %s", k, ev.error)
+            write_manifest(out, {**manifest, "status": list(status.values())})
+            bar.update()
+            if on_member is not None:
+                on_member({"member": k, **_status(ev)})
+    return failed
 
 
 def _status(ev: Finished) -> dict[str, Any]:
@@ -274,7 +284,7 @@ def _aggregate(
     sc: Scenario, inputs: Any, out: Path, n: int, records: dict[int, dict[str, Any]],
     failed: list[dict[str, Any]], thr: tuple[float, ...], computed: int,
 ) -> EnsembleResult:  # fmt: skip
-    """Read the finished members back, compute the aggregates, write them and the report."""
+    """Read the finished members back, compute the aggregates and write them."""
     members = sorted(records)
     folders = [member_dir(out, k) for k in members]
     outcomes = aggregate.outcome_table([records[k] for k in members]) if members else pd.DataFrame()
@@ -303,6 +313,8 @@ def _aggregate(
     }
     if plan is not None:
         files["preposition_plan"] = write_table(plan.plan, out / "preposition_plan.csv")
+    else:  # not one left from an earlier run
+        (out / "preposition_plan.csv").unlink(missing_ok=True)
     return EnsembleResult(
         name=sc.name,
         members=n,

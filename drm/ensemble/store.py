@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -153,6 +154,16 @@ def member_outcomes(result: ScenarioResult) -> dict[str, float]:
     return out
 
 
+def _peak_rss_mib() -> float | None:
+    """Peak resident memory of this (worker) process so far, MiB; None where unknown."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
+    return peak / (2.0**20 if sys.platform == "darwin" else 1024.0)
+
+
 def write_member(
     result: ScenarioResult,
     folder: Path,
@@ -181,7 +192,8 @@ def write_member(
     Returns
     -------
     dict
-        ``member``, ``key``, ``seed``, ``spec``, ``outcomes``, ``wall_s``, ``files``.
+        ``member``, ``key``, ``seed``, ``spec``, ``outcomes``, ``wall_s``,
+        ``peak_rss_mib`` (of the process that ran it, so far), ``files``.
     """
     ds = result.flood.ds
     files = {"flood": write_grid(ds[[v for v in _FLOOD_VARS if v in ds]], folder / "flood.nc")}
@@ -195,6 +207,7 @@ def write_member(
         "spec": spec.as_dict(),
         "outcomes": outcomes,
         "wall_s": wall_s,
+        "peak_rss_mib": _peak_rss_mib(),
     }
     files["summary"] = write_json({**result.summary, "member": record}, folder / "summary.json")
     for stem, table in tables(result).items():
