@@ -1,6 +1,9 @@
 """run_ensemble with local processes and in this process: same results as one by one, resume, retries."""
 
 import json
+import multiprocessing
+import os
+import signal
 import socket
 
 import pandas as pd
@@ -15,8 +18,25 @@ from drm.errors import InputError, MissingDependencyError, ScenarioError
 from drm.scenario.schema import scenario_from_dict
 
 
-def test_local_processes_match_members_run_one_by_one(tiny, same_as_reference, tmp_path):
-    r = drm.run_ensemble(tiny, n_workers=2, out_dir=tmp_path / "ens", progress=False, report=False)
+def pool_workers():
+    """This process's local pool workers (not the processes of a dask cluster, which are named)."""
+    return [c for c in multiprocessing.active_children() if c.name.startswith("ForkServerProcess")]
+
+
+def test_local_processes_match_members_run_one_by_one_even_when_a_worker_is_killed(
+    tiny, same_as_reference, tmp_path
+):
+    killed = []
+
+    def kill_a_worker(event):
+        if not killed:
+            worker = pool_workers()[0]
+            os.kill(worker.pid, signal.SIGKILL)
+            killed.append(worker.pid)
+
+    r = drm.run_ensemble(tiny, n_workers=2, out_dir=tmp_path / "ens", progress=False, report=False,
+                         on_member=kill_a_worker)  # fmt: skip
+    assert killed
     assert (r.computed, r.reused, len(r.failed)) == (3, 0, 0)
     same_as_reference(r)
     p = r.probability
@@ -48,29 +68,21 @@ def test_local_processes_match_members_run_one_by_one(tiny, same_as_reference, t
 
 def test_resume_after_an_interruption_recomputes_nothing_finished(tiny, tmp_path):
     out = tmp_path / "ens"
-    seen = []
 
-    def interrupt_after_two(event):
-        seen.append(event)
-        if len(seen) == 2:
-            raise KeyboardInterrupt
+    def interrupt(event):
+        raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        drm.run_ensemble(
-            tiny,
-            n_workers=1,
-            out_dir=out,
-            progress=False,
-            report=False,
-            on_member=interrupt_after_two,
-        )
-    done = sorted(out.glob("members/*/done.json"))
-    assert [p.parent.name for p in done] == ["m0000", "m0001"]
-    before = {p: (p.stat().st_mtime_ns, p.stat().st_ino) for p in out.glob("members/m000[01]/*")}
-    r = drm.run_ensemble(tiny, n_workers=1, out_dir=out, progress=False, report=False)
-    assert (r.computed, r.reused) == (1, 2)
+        drm.run_ensemble(tiny, members=2, n_workers=1, out_dir=out, progress=False, report=False,
+                         on_member=interrupt)  # fmt: skip
+    assert [p.parent.name for p in out.glob("members/*/done.json")] == ["m0000"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [s["status"] for s in manifest["status"]] == ["done", "pending"]
+    before = {p: (p.stat().st_mtime_ns, p.stat().st_ino) for p in out.glob("members/m0000/*")}
+    r = drm.run_ensemble(tiny, members=2, n_workers=1, out_dir=out, progress=False, report=False)
+    assert (r.computed, r.reused) == (1, 1)
     assert {p: (p.stat().st_mtime_ns, p.stat().st_ino) for p in before} == before
-    assert list(r.outcomes.index) == [0, 1, 2]
+    assert list(r.outcomes.index) == [0, 1]
 
 
 def test_member_key_follows_what_the_results_depend_on(tiny):
