@@ -8,6 +8,7 @@ The validation figures are computed while the build starts (see
 from __future__ import annotations
 
 import inspect
+import re
 import sys
 from pathlib import Path
 
@@ -105,6 +106,17 @@ def _constant_doc(app, what, name, obj, options, lines) -> None:
     lines[:] = []
 
 
+def _literal_periods(app, what, name, obj, options, lines) -> None:
+    """Keep autosummary from cutting a summary line inside an inline literal.
+
+    Autosummary ends a summary at the first period followed by white space, even inside
+    ````0 .. n-1````, and the cut literal is a docutils error. A zero-width space between
+    such a period and its space (not white space to the regex) renders the same.
+    """
+    if lines:
+        lines[0] = re.sub(r"``.*?``", lambda m: m.group(0).replace(". ", ".\u200b "), lines[0])
+
+
 def _validation_figures(app) -> None:
     import validation
 
@@ -115,3 +127,4 @@ def setup(app):
     app.connect("builder-inited", _validation_figures)
     app.connect("source-read", _optional_parts)
     app.connect("autodoc-process-docstring", _constant_doc, priority=100)  # before numpydoc
+    app.connect("autodoc-process-docstring", _literal_periods, priority=100)

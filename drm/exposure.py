@@ -170,12 +170,12 @@ def population_on_grid(population: xr.DataArray, like: xr.DataArray) -> xr.DataA
     population : xarray.DataArray
         Persons per cell (y, x).
     like : xarray.DataArray
-        Target grid (same CRS).
+        Target grid (same CRS); only its coordinates (m) are used.
 
     Returns
     -------
     xarray.DataArray
-        Persons per target cell.
+        Persons per target cell (totals kept).
 
     Examples
     --------
@@ -295,6 +295,7 @@ def hazus_shelter_fraction(
     Returns
     -------
     float, or pandas.Series by zone when a DataFrame is given
+        Share of the displaced who seek public shelter (fraction in [0, 1]).
 
     Examples
     --------
@@ -354,9 +355,9 @@ class ExposureResult:
     first_at_risk_s : xarray.DataArray
         First output time (s) each cell is at risk; NaN if never.
     zone_id : xarray.DataArray
-        Zone of each cell (0 = none).
+        Zone id of each cell (0 = none).
     elevation : xarray.DataArray
-        The flood's ground elevation (for maps).
+        The flood's ground elevation (m, for maps).
     criterion : RiskCriterion
         The criterion applied.
     profile : DemographicProfile

@@ -54,7 +54,7 @@ class GridSpec:
     x0, y0 : float
         Coordinates of the first column and first row centres (m).
     ystep : float
-        Signed step along ``y``: ``-dx`` for north-up grids, ``+dx`` otherwise.
+        Signed step along ``y`` (m): ``-dx`` for north-up grids, ``+dx`` otherwise.
     crs : pyproj.CRS or None
         Coordinate reference system.
     """
@@ -93,6 +93,21 @@ def get_crs(da: xr.DataArray | xr.Dataset) -> CRS | None:
     Reads the ``spatial_ref`` coordinate (``crs_wkt`` or ``spatial_ref``
     attribute, as written by rioxarray and drm), then ``attrs["crs"]``.
 
+    Parameters
+    ----------
+    da : xarray.DataArray or xarray.Dataset
+        Grid or dataset (any units).
+
+    Returns
+    -------
+    pyproj.CRS or None
+        The recorded CRS; None when the grid records none.
+
+    Raises
+    ------
+    GridError
+        If ``attrs["crs"]`` is not a valid CRS.
+
     Examples
     --------
     >>> import numpy as np, xarray as xr
@@ -120,14 +135,21 @@ def set_crs(da: xr.DataArray, crs: Any) -> xr.DataArray:
     Parameters
     ----------
     da : xarray.DataArray
-        Grid to tag (not modified).
+        Grid to tag, any units (not modified).
     crs : str, int or pyproj.CRS
         Anything :meth:`pyproj.CRS.from_user_input` accepts, e.g. ``"EPSG:32619"``.
 
     Returns
     -------
     xarray.DataArray
-        The tagged copy (CF grid-mapping attributes plus ``crs_wkt``).
+        The tagged copy, in the units of ``da`` (CF grid-mapping attributes plus ``crs_wkt``).
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> dem = set_crs(xr.DataArray(np.zeros((2, 2)), dims=("y", "x")), "EPSG:32619")
+    >>> get_crs(dem).name
+    'WGS 84 / UTM zone 19N'
     """
     crs = CRS.from_user_input(crs)
     attrs = crs.to_cf()
@@ -140,6 +162,16 @@ def set_crs(da: xr.DataArray, crs: Any) -> xr.DataArray:
 
 def utm_crs(lon: float, lat: float) -> CRS:
     """Return the WGS 84 UTM zone CRS containing a point.
+
+    Parameters
+    ----------
+    lon, lat : float
+        Longitude and latitude of the point (degrees, WGS 84).
+
+    Returns
+    -------
+    pyproj.CRS
+        The UTM zone (EPSG 326xx north of the equator, 327xx south of it).
 
     Examples
     --------
@@ -185,7 +217,7 @@ def check_grid(
     Parameters
     ----------
     da : xarray.DataArray
-        The grid to check.
+        The grid to check (any units; coordinates in m).
     name : str
         What the grid is, for messages (``"DEM"``, ``"rainfall"``).
     source : str, optional
@@ -287,6 +319,16 @@ def check_grid(
 def cell_size(da: xr.DataArray) -> float:
     """Return the (square) cell size of a grid in metres.
 
+    Parameters
+    ----------
+    da : xarray.DataArray
+        A drm grid (coordinates in m).
+
+    Returns
+    -------
+    float
+        Cell size (m).
+
     Examples
     --------
     >>> import numpy as np, xarray as xr
@@ -298,12 +340,48 @@ def cell_size(da: xr.DataArray) -> float:
 
 
 def cell_area(da: xr.DataArray) -> float:
-    """Return the area of one cell in m²."""
+    """Return the area of one cell in m².
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        A drm grid (coordinates in m).
+
+    Returns
+    -------
+    float
+        Cell area (m²).
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> cell_area(xr.DataArray(np.ones((2, 2)), dims=("y", "x"),
+    ...                        coords={"y": [30.0, 10.0], "x": [10.0, 30.0]}))
+    400.0
+    """
     return cell_size(da) ** 2
 
 
 def grid_bounds(da: xr.DataArray) -> tuple[float, float, float, float]:
-    """Return the outer edges ``(xmin, ymin, xmax, ymax)`` of a grid in metres."""
+    """Return the outer edges ``(xmin, ymin, xmax, ymax)`` of a grid in metres.
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        A drm grid (coordinates of cell centres in m).
+
+    Returns
+    -------
+    tuple of float
+        ``(xmin, ymin, xmax, ymax)`` of the cell edges (m).
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> g = xr.DataArray(np.ones((2, 3)), dims=("y", "x"), coords={"y": [15.0, 5.0], "x": [5.0, 15.0, 25.0]})
+    >>> [float(v) for v in grid_bounds(g)]
+    [0.0, 0.0, 30.0, 20.0]
+    """
     spec = check_grid(da, time=None, allow_all_nan=True)
     half = spec.dx / 2
     xs, ys = spec.x, spec.y
@@ -311,7 +389,25 @@ def grid_bounds(da: xr.DataArray) -> tuple[float, float, float, float]:
 
 
 def as_north_up(da: xr.DataArray) -> xr.DataArray:
-    """Return ``da`` with ``y`` decreasing (row 0 is the northern edge), as rasters are stored."""
+    """Return ``da`` with ``y`` decreasing (row 0 is the northern edge), as rasters are stored.
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        A grid with a ``y`` coordinate (m), any units.
+
+    Returns
+    -------
+    xarray.DataArray
+        The same values, in the same units, rows flipped if ``y`` increased.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> g = xr.DataArray([[1.0], [2.0]], dims=("y", "x"), coords={"y": [5.0, 15.0], "x": [5.0]})
+    >>> as_north_up(g)["y"].values.tolist(), as_north_up(g).values.ravel().tolist()
+    ([15.0, 5.0], [2.0, 1.0])
+    """
     y = da["y"].values
     if y.size > 1 and y[1] > y[0]:
         return da.isel(y=slice(None, None, -1))
@@ -336,19 +432,21 @@ def new_grid_like(
     Parameters
     ----------
     like : xarray.DataArray
-        Template grid (2-D, or 3-D with ``time`` whose first frame is used).
+        Template grid (2-D, or 3-D with ``time`` whose first frame is used);
+        only its coordinates (m) and CRS are used, not its units.
     fill_value : float
-        Value of every cell when ``data`` is not given.
+        Value of every cell when ``data`` is not given, in ``units``.
     name, units, long_name : str, optional
         Metadata of the new grid.
     dtype : numpy dtype
         Data type.
     data : numpy.ndarray, optional
-        Values, shape ``(ny, nx)``.
+        Values in ``units``, shape ``(ny, nx)``.
 
     Returns
     -------
     xarray.DataArray
+        The new grid, in ``units``.
 
     Examples
     --------
@@ -385,6 +483,18 @@ def check_same_grid(
 ) -> None:
     """Raise :class:`GridError` unless ``a`` and ``b`` share cells (shape, coords, CRS).
 
+    Parameters
+    ----------
+    a, b : xarray.DataArray
+        Grids (any units; coordinates in m), compared to 1/1000 of a cell.
+    names : tuple of str
+        What the grids are, for the message.
+
+    Raises
+    ------
+    GridError
+        Naming the difference: shapes, cell sizes, offset cell centres or CRS.
+
     Examples
     --------
     >>> import numpy as np, xarray as xr
@@ -419,7 +529,7 @@ def xy_to_rowcol(
     Parameters
     ----------
     da : xarray.DataArray
-        The grid.
+        The grid (any units; coordinates in m).
     x, y : float or array_like
         Point coordinates in the grid's CRS (m).
     name : str
@@ -428,6 +538,7 @@ def xy_to_rowcol(
     Returns
     -------
     rows, cols : numpy.ndarray of int
+        Row and column index of each point's cell (counts from 0).
 
     Raises
     ------

@@ -35,12 +35,21 @@ def hillshade(
     azimuth, altitude : float
         Light direction in degrees (clockwise from north; above the horizon).
     vert_exag : float
-        Vertical exaggeration.
+        Vertical exaggeration (a factor on the elevations).
 
     Returns
     -------
     numpy.ndarray
-        Shade per cell, NaN where the DEM is NaN.
+        Shade per cell, dimensionless from 0 (dark) to 1 (lit), NaN where the DEM is NaN.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> x = 5.0 + 10.0 * np.arange(4)
+    >>> dem = xr.DataArray(np.tile(x, (4, 1)), dims=("y", "x"), coords={"y": x[::-1], "x": x})
+    >>> shade = hillshade(dem)                  # a slope rising to the east, lit from the north-west
+    >>> shade.shape, bool(np.all((shade >= 0) & (shade <= 1)))
+    ((4, 4), True)
     """
     dx = check_grid(dem, "DEM").dx
     z = dem.values.astype(float)
@@ -52,7 +61,26 @@ def hillshade(
 
 
 def map_axes(ax: Axes | None = None, *, figsize: tuple[float, float] = (8.0, 7.0)) -> Axes:
-    """Return map-ready Axes: equal aspect, axis labels in metres."""
+    """Return map-ready Axes: equal aspect, axis labels in metres.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes, optional
+        Axes to set up; default: new ones on a new figure.
+    figsize : tuple of float
+        Size of a new figure (inches).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes, labelled ``x (m)`` and ``y (m)``.
+
+    Examples
+    --------
+    >>> ax = map_axes()
+    >>> ax.get_xlabel(), ax.get_aspect()
+    ('x (m)', 1.0)
+    """
     if ax is None:
         _, ax = plt.subplots(figsize=figsize, layout="constrained")
     ax.set_aspect("equal")
@@ -63,7 +91,30 @@ def map_axes(ax: Axes | None = None, *, figsize: tuple[float, float] = (8.0, 7.0
 
 
 def plot_hillshade(dem: xr.DataArray, ax: Axes | None = None, **kwargs: Any) -> Axes:
-    """Draw a grey hillshade of ``dem`` on map axes and return them."""
+    """Draw a grey hillshade of ``dem`` on map axes and return them.
+
+    Parameters
+    ----------
+    dem : xarray.DataArray
+        Elevation (m) on a drm grid.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; default: new map axes (:func:`map_axes`).
+    **kwargs
+        Passed to :func:`hillshade` (``azimuth``, ``altitude`` in degrees, ``vert_exag``).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The map axes, limited to the grid's extent (m).
+
+    Examples
+    --------
+    >>> import drm
+    >>> dem = drm.io.read_dem(drm.datasets.builtin_path("hazard_data/valle_alto/dem.nc"))
+    >>> ax = plot_hillshade(dem)
+    >>> [float(v) for v in ax.get_xlim()]
+    [258000.0, 262000.0]
+    """
     ax = map_axes(ax)
     xmin, ymin, xmax, ymax = grid_bounds(dem)
     ax.imshow(
@@ -81,7 +132,26 @@ def plot_hillshade(dem: xr.DataArray, ax: Axes | None = None, **kwargs: Any) -> 
 
 
 def add_scale_bar(ax: Axes, *, location: str = "lower right") -> None:
-    """Add a scale bar of a round length (m or km) to map axes in metres."""
+    """Add a scale bar of a round length (m or km) to map axes in metres.
+
+    The bar is 1, 2 or 5 times a power of ten metres, at most a fifth of the
+    axes' width.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Map axes with x and y in metres.
+    location : str
+        Matplotlib legend location of the bar, e.g. ``"lower right"``.
+
+    Examples
+    --------
+    >>> ax = map_axes()
+    >>> _ = ax.set_xlim(0, 4000); _ = ax.set_ylim(0, 4000)
+    >>> add_scale_bar(ax)               # 500 m, the largest round length below 800 m
+    >>> ax.artists[-1].txt_label.get_text()
+    '500 m'
+    """
     from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
     width = abs(np.diff(ax.get_xlim())[0])

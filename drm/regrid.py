@@ -136,16 +136,16 @@ def regrid(da: xr.DataArray, like: xr.DataArray, method: Method = "conservative"
     Parameters
     ----------
     da : xarray.DataArray
-        Source field, dims ``("y", "x")`` or ``("time", "y", "x")``.
+        Source field in any units (kept), dims ``("y", "x")`` or ``("time", "y", "x")``.
     like : xarray.DataArray
-        Target grid; only its coordinates and CRS are used.
+        Target grid; only its coordinates (m) and CRS are used, not its values or units.
     method : {"conservative", "bilinear"}
         See the module docstring.
 
     Returns
     -------
     xarray.DataArray
-        The field on ``like``'s grid, with ``da``'s name and attributes.
+        The field on ``like``'s grid, in the units of ``da``, with its name and attributes.
 
     Examples
     --------
@@ -199,7 +199,18 @@ def to_metric(
     Returns
     -------
     xarray.DataArray
-        The reprojected grid with ``spatial_ref`` set.
+        The reprojected grid, in the units of ``da``, on coordinates in metres,
+        with ``spatial_ref`` set.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> lon, lat = np.linspace(-71.20, -71.16, 5), np.linspace(8.60, 8.56, 5)
+    >>> deg = xr.DataArray(np.full((5, 5), 1800.0), dims=("lat", "lon"), coords={"lat": lat, "lon": lon},
+    ...                    attrs={"units": "m"})
+    >>> utm = to_metric(deg, resolution=500.0)
+    >>> utm.dims, float(utm["x"][1] - utm["x"][0]), utm.attrs["units"]
+    (('y', 'x'), 500.0, 'm')
     """
     rename = {
         k: v
@@ -283,7 +294,28 @@ def to_metric(
 
 
 def bounds_cover(inner: xr.DataArray, outer: xr.DataArray, tol_cells: float = 1e-3) -> float:
-    """Return the fraction of ``inner``'s extent covered by ``outer``'s extent (0..1)."""
+    """Return the fraction of ``inner``'s extent covered by ``outer``'s extent (0..1).
+
+    Parameters
+    ----------
+    inner, outer : xarray.DataArray
+        Grids in the same CRS (coordinates in m).
+    tol_cells : float
+        Tolerance on the edges, as a fraction of ``outer``'s cell size.
+
+    Returns
+    -------
+    float
+        Fraction (dimensionless) of ``inner``'s area inside ``outer``'s extent.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> small = xr.DataArray(np.ones((2, 2)), dims=("y", "x"), coords={"y": [15.0, 5.0], "x": [5.0, 15.0]})
+    >>> shifted = small.assign_coords(x=small["x"] + 10.0)
+    >>> round(float(bounds_cover(small, shifted)), 2)   # half of the area (edges 1e-3 cell wider)
+    0.5
+    """
     ix0, iy0, ix1, iy1 = grid_bounds(inner)
     ox0, oy0, ox1, oy1 = grid_bounds(outer)
     tol = tol_cells * check_grid(outer, time=None, allow_all_nan=True).dx

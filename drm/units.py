@@ -149,6 +149,16 @@ def parse_units(units: str) -> tuple[float, tuple[int, int, int]]:
 def is_length_unit(units: str) -> bool:
     """Return True if ``units`` is a length (m, mm, ft, ...).
 
+    Parameters
+    ----------
+    units : str
+        A unit string (CF/UDUNITS habits, see the module docstring).
+
+    Returns
+    -------
+    bool
+        True for a length; False for anything else, unknown units included.
+
     Examples
     --------
     >>> is_length_unit("mm"), is_length_unit("mm/h")
@@ -205,7 +215,7 @@ def rain_to_m_per_s(values: Any, units: str, interval_s: float | None = None) ->
     Parameters
     ----------
     values : float or array_like
-        Rainfall values.
+        Rainfall values, in ``units``.
     units : str
         Their unit.
     interval_s : float or array_like, optional
@@ -257,7 +267,7 @@ def require_units(obj: Any, expected: str | Iterable[str], name: str = "input") 
     Parameters
     ----------
     obj : xarray.DataArray or object with ``attrs``
-        The object to check.
+        The object to check; its ``units`` attribute is read.
     expected : str or iterable of str
         One unit, or several acceptable units; the dimension must match one of them.
     name : str
@@ -377,6 +387,16 @@ def _duration_text(text: str, name: str) -> float:
 
 def format_duration(seconds: float) -> str:
     """Format seconds as a short human-readable duration.
+
+    Parameters
+    ----------
+    seconds : float
+        A duration (s); inf is written ``"never"``, NaN and -inf ``"-"``.
+
+    Returns
+    -------
+    str
+        Days, hours, minutes (and seconds under a minute), e.g. ``"1h30m"``.
 
     Examples
     --------

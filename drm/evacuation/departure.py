@@ -173,7 +173,7 @@ class Weibull(_Curve):
     scale_s : float or str
         Scale λ (s): 63.2 % have gone by ``delay + λ``.
     shape : float
-        Shape k > 0.
+        Shape k > 0 (dimensionless).
     delay_s : float or str
         Time before anyone leaves (s).
 
@@ -260,6 +260,11 @@ class Logistic(_Curve):
 class Uniform(_Curve):
     """Times spread evenly between ``start_s`` and ``end_s`` (e.g. door-to-door canvassing).
 
+    Parameters
+    ----------
+    start_s, end_s : float or str
+        First and last time (s after the order, or durations such as ``"1h"``).
+
     Examples
     --------
     >>> float(Uniform(0, "1h").cdf(900.0))
@@ -288,6 +293,11 @@ class Uniform(_Curve):
 class Fixed(_Curve):
     """Everyone at the same time ``time_s`` (a fixed warning delay, for example).
 
+    Parameters
+    ----------
+    time_s : float or str
+        The time (s after the order, or a duration such as ``"5min"``).
+
     Examples
     --------
     >>> Fixed("5min").cdf([299.0, 300.0]).tolist()
@@ -314,6 +324,13 @@ class Empirical(_Curve):
 
     ``F`` is 0 before the first time (a first fraction above 0 leaves at that
     time), 1 after the last; fractions must not decrease and must end at 1.
+
+    Parameters
+    ----------
+    times_s : sequence of float or str
+        Increasing times (s after the order, or durations), at least two.
+    fractions : sequence of float
+        Share of households gone by each time (fraction in [0, 1], ending at 1).
 
     Examples
     --------

@@ -72,7 +72,7 @@ class LocationResult(ResultMixin):
         p-median and capacitated: total demand-weighted cost of the served
         demand (persons x s); MCLP: demand covered.
     gap : float
-        Relative optimality gap proven by HiGHS (0: optimal); NaN for the heuristic.
+        Relative optimality gap proven by HiGHS (a fraction; 0: optimal); NaN for the heuristic.
     status : str
         Solver status.
     excluded : pandas.DataFrame

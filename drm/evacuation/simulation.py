@@ -406,9 +406,9 @@ def simulate_evacuation(
     informed : bool
         Whether travellers know which roads will close (see the module docstring).
     persons_per_vehicle : float
-        Car occupancy when driving.
+        Car occupancy when driving (persons per vehicle).
     desks : int
-        Registration desks per centre (a ``desks`` column overrides it).
+        Number of registration desks per centre (a ``desks`` column overrides it).
     registration_persons_h : float
         Persons one desk registers per hour.
     road_closures : dict road_id -> time, optional
@@ -423,9 +423,10 @@ def simulate_evacuation(
         Time of the order, for the clearance time; default: from the
         ``Departures``, else 0.
     horizon : str or float, optional
-        End of the simulation; default: everyone has arrived or stopped.
+        End of the simulation (s since the start of the event, or a duration);
+        default: everyone has arrived or stopped.
     record_interval : str or float
-        Step of the timeline.
+        Step of the timeline (s, or a duration such as ``"5min"``).
     progress : bool or None
         Progress bar over simulated time (None: only on a terminal).
 

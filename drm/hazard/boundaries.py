@@ -30,7 +30,8 @@ class TimeSeries:
     time_s : numpy.ndarray
         Strictly increasing times (s since the start of the event).
     values : numpy.ndarray
-        Values at those times.
+        Values at those times, in the units of the series (m³/s for an
+        inflow hydrograph, m for a water level).
     """
 
     time_s: np.ndarray
@@ -98,7 +99,7 @@ class Boundary:
     slope : float, optional
         Energy slope (m/m) for ``kind="free"``.
     min_slope : float
-        Smallest slope used when ``slope`` is taken from the ground.
+        Smallest slope (m/m) used when ``slope`` is taken from the ground.
 
     Examples
     --------

@@ -192,6 +192,17 @@ def hazard_rating(depth: Any, velocity: Any, *, land_use: Any = "urban", debris:
 def hazard_rating_class(hr: Any) -> Any:
     """FD2320 class of a hazard rating: 0 none (dry), 1 low, 2 moderate, 3 significant, 4 extreme.
 
+    Parameters
+    ----------
+    hr : float, array or DataArray
+        Hazard rating from :func:`hazard_rating` (dimensionless).
+
+    Returns
+    -------
+    int8 array or DataArray of the same kind
+        Class code (dimensionless): 0 dry, 1 low (HR <= 0.75), 2 moderate (<= 1.25),
+        3 significant (<= 2.0), 4 extreme; -1 where HR is NaN.
+
     Examples
     --------
     >>> hazard_rating_class(np.array([0.0, 0.5, 0.75, 0.76, 1.25, 2.0, 2.01])).tolist()
@@ -213,7 +224,19 @@ def arr_hazard_class(depth: Any, velocity: Any) -> Any:
     """ARR 2019 combined hazard class 1-6 (H1-H6); 0 where dry, -1 where nodata.
 
     A cell is in the lowest class whose depth, velocity and depth x velocity
-    limits it all meets.
+    limits it all meets (:data:`ARR_CLASSES`, ARR 2019 table 6.7.4).
+
+    Parameters
+    ----------
+    depth : float, array or DataArray
+        Water depth (m).
+    velocity : float, array or DataArray
+        Speed (m/s).
+
+    Returns
+    -------
+    int8 array or DataArray of the same kind
+        Class code (dimensionless): 1-6 for H1-H6, 0 dry, -1 nodata.
 
     Examples
     --------
@@ -246,6 +269,12 @@ def vehicle_stability(depth: Any, velocity: Any, vehicle: str = "small passenger
     depth, velocity : float, array or DataArray
         Depth (m) and speed (m/s).
     vehicle : {"small passenger", "large passenger", "large 4wd"}
+        Vehicle class of Shand et al. (2011) (still-water depth limits 0.3, 0.4 and 0.5 m).
+
+    Returns
+    -------
+    bool array or DataArray of the same kind
+        True where the vehicle is unstable.
 
     Examples
     --------
@@ -272,6 +301,12 @@ def people_stability(depth: Any, velocity: Any, group: str = "adults") -> Any:
     depth, velocity : float, array or DataArray
         Depth (m) and speed (m/s).
     group : {"children", "adults", "trained staff"}
+        Group of Cox, Shand & Blacka (2010) (depth x velocity limits 0.4, 0.6 and 0.8 m²/s).
+
+    Returns
+    -------
+    bool array or DataArray of the same kind
+        True where people of the group are unsafe.
 
     Examples
     --------

@@ -61,6 +61,27 @@ class VolumeBalance:
 
     ``error = stored − (initial + rain + inflow − infiltration − outflow)``;
     ``relative_error`` divides it by the water that entered (initial + rain + inflow).
+
+    Attributes
+    ----------
+    initial_m3 : float
+        Water on the grid at the start (m³).
+    rain_m3 : float
+        Rain that fell on the valid cells (m³).
+    inflow_m3 : float
+        Water brought in by inflow hydrographs and level boundaries (m³).
+    infiltration_m3 : float
+        Water lost to infiltration (m³).
+    outflow_m3 : float
+        Water that left through the boundaries (m³).
+    stored_m3 : float
+        Water on the grid at the end (m³).
+
+    Examples
+    --------
+    >>> vb = VolumeBalance(0.0, 100.0, 0.0, 10.0, 30.0, 60.0)
+    >>> vb.error_m3, vb.relative_error
+    (0.0, 0.0)
     """
 
     initial_m3: float
@@ -492,7 +513,8 @@ def simulate_flood(
         curve-number method applied cumulatively to the rain (``curve_number``,
         ``ia_ratio``); or Green-Ampt infiltration of ponded water (``soil``).
     curve_number : float or xarray.DataArray, optional
-        For ``infiltration="scs"``.
+        SCS curve number (dimensionless, in (0, 100]), scalar or on the DEM
+        grid, for ``infiltration="scs"``.
     ia_ratio : float
         Initial abstraction ratio λ for ``"scs"`` (0.2 or 0.05).
     soil : str, dict or xarray.Dataset, optional
@@ -501,7 +523,7 @@ def simulate_flood(
     duration : str or float
         Simulated time, e.g. ``"6h"`` or seconds.
     output_interval : str or float
-        Time between saved frames.
+        Time between saved frames (s, or a duration such as ``"15min"``).
     boundaries : "free", "closed" or list of Boundary
         Edge conditions; with a list, edges not named are closed.
     inflows : list of Inflow, optional

@@ -263,7 +263,8 @@ def screen_flood(
     reach_length_m : float
         Longest reach over which one rating curve applies (m).
     peak_window : str or float
-        Duration of the rainfall-excess window whose peak sets the discharge.
+        Duration of the rainfall-excess window whose peak sets the discharge
+        (s, or a duration such as ``"1h"``).
     min_slope : float
         Smallest reach slope (m/m).
 

@@ -77,6 +77,17 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     A reader never sees a half-written file, and an error leaves any previous
     file untouched.
 
+    Parameters
+    ----------
+    path : str or path-like
+        The file to write; its folder is created if needed.
+
+    Yields
+    ------
+    pathlib.Path
+        A temporary file in the same folder, to write to; it replaces ``path``
+        when the ``with`` block ends without an error, and is deleted otherwise.
+
     Examples
     --------
     >>> import tempfile, pathlib

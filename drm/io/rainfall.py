@@ -171,7 +171,7 @@ def read_rainfall(
         NetCDF file with a 3-D variable ``rainfall``/``precipitation``/``pr``/``rain``
         (or ``var``).
     like : xarray.DataArray, optional
-        A DEM; when given and the grids differ, the rain is regridded onto it
+        A DEM (elevation in m); when given and the grids differ, the rain is regridded onto it
         with ``method``. The rain must cover the whole DEM.
     var : str, optional
         Variable name.

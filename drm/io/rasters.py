@@ -61,7 +61,7 @@ def _open_netcdf(path: Path) -> xr.Dataset:
 
 
 def read_asc(path: str | os.PathLike[str], *, crs: Any = None) -> xr.DataArray:
-    """Read an ESRI ASCII grid (``.asc``) with drm's own parser.
+    r"""Read an ESRI ASCII grid (``.asc``) with drm's own parser.
 
     The header gives ``ncols``, ``nrows``, ``xllcorner`` or ``xllcenter``,
     ``yllcorner`` or ``yllcenter``, ``cellsize`` and optionally
@@ -78,7 +78,18 @@ def read_asc(path: str | os.PathLike[str], *, crs: Any = None) -> xr.DataArray:
     Returns
     -------
     xarray.DataArray
-        North-up float64 grid (not yet checked for metres; see :func:`read_grid`).
+        North-up float64 grid in the file's units, coordinates of cell centres in
+        the file's CRS units (not yet checked for metres; see :func:`read_grid`).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "dem.asc"
+    >>> _ = path.write_text("ncols 3\nnrows 2\nxllcorner 0\nyllcorner 0\ncellsize 10\n"
+    ...                     "NODATA_value -9999\n1 2 3\n4 5 -9999\n")
+    >>> g = read_asc(path, crs="EPSG:32619")
+    >>> g["x"].values.tolist(), g["y"].values.tolist(), g.values.tolist()
+    ([5.0, 15.0, 25.0], [15.0, 5.0], [[1.0, 2.0, 3.0], [4.0, 5.0, nan]])
     """
     p = resolve_input(path, "ESRI ASCII grid")
     header: dict[str, str] = {}
@@ -130,10 +141,29 @@ def read_asc(path: str | os.PathLike[str], *, crs: Any = None) -> xr.DataArray:
 def write_asc(da: xr.DataArray, path: str | os.PathLike[str], *, nodata: float = -9999.0) -> Path:
     """Write a 2-D grid as ESRI ASCII (and its CRS as a ``.prj`` beside it), atomically.
 
+    Parameters
+    ----------
+    da : xarray.DataArray
+        A drm grid (coordinates in m); values are written as they are, in
+        their own units (the ASCII format does not record units).
+    path : str or path-like
+        The ``.asc`` file.
+    nodata : float
+        Value written for NaN cells (``NODATA_value``).
+
     Returns
     -------
     pathlib.Path
         The written file.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile, numpy as np, xarray as xr
+    >>> g = xr.DataArray([[1.0, np.nan], [3.0, 4.0]], dims=("y", "x"),
+    ...                  coords={"y": [15.0, 5.0], "x": [5.0, 15.0]})
+    >>> path = write_asc(g, pathlib.Path(tempfile.mkdtemp()) / "g.asc")
+    >>> path.read_text().splitlines()[-2:]
+    ['1 -9999', '3 4']
     """
     spec = check_grid(da, "grid", allow_all_nan=True)
     g = as_north_up(da)
@@ -191,11 +221,22 @@ def read_grid(
     Returns
     -------
     xarray.DataArray
-        North-up float64 grid in metres; geographic grids are reprojected to UTM.
+        North-up float64 grid in the file's units, on coordinates in metres;
+        geographic grids are reprojected to UTM.
 
     Raises
     ------
     DataNotFoundError, InputError, GridError, MissingDependencyError
+        A missing or unreadable file, a grid breaking the conventions, or
+        GeoTIFF without the ``geo`` extra.
+
+    Examples
+    --------
+    >>> import drm
+    >>> zones = read_grid(drm.datasets.builtin_path("hazard_data/valle_alto/population.nc"),
+    ...                   var="neighbourhood_id")
+    >>> zones.shape, int(zones.max())  # neighbourhood ids, 0 = none
+    ((400, 400), 12)
     """
     p = resolve_input(path, name)
     fmt = file_format(p, _RASTER_FORMATS, name)
@@ -311,7 +352,8 @@ def write_grid(
     Parameters
     ----------
     data : xarray.DataArray or xarray.Dataset
-        What to write; a DataArray is written as a variable named after it.
+        What to write, with its own ``units`` attributes (kept); a DataArray is
+        written as a variable named after it.
     path : str or path-like
         Target ``.nc`` file; written to a temporary file first, then moved.
     compress : bool
@@ -322,6 +364,16 @@ def write_grid(
     Returns
     -------
     pathlib.Path
+        The written file.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile, xarray as xr
+    >>> depth = xr.DataArray([[0.0, 0.4]], dims=("y", "x"), coords={"y": [5.0], "x": [5.0, 15.0]},
+    ...                      name="depth", attrs={"units": "m"})
+    >>> path = write_grid(depth, pathlib.Path(tempfile.mkdtemp()) / "depth.nc")
+    >>> xr.open_dataset(path)["depth"].attrs["units"]
+    'm'
     """
     ds = data.to_dataset(name=data.name or "data") if isinstance(data, xr.DataArray) else data
     encoding: dict[str, dict[str, Any]] = {}

@@ -87,6 +87,17 @@ def graph_from_lines(
     Returns
     -------
     networkx.MultiDiGraph
+        OSMnx-style graph: node ``x``, ``y`` (m), edge ``length`` (m) and the
+        lines' attributes; two-way lines give an edge in each direction.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> G = graph_from_lines([(np.array([[0.0, 0.0], [100.0, 0.0], [200.0, 0.0]]), {"highway": "residential"}),
+    ...                       (np.array([[100.0, 0.0], [100.0, 80.0]]), {"highway": "residential", "oneway": "yes"})],
+    ...                      "EPSG:32619")
+    >>> G.number_of_nodes(), sorted(round(d["length"]) for *_, d in G.edges(data=True))  # m
+    (4, [80, 100, 100, 100, 100])
     """
     keyed = []
     counts: Counter[tuple[int, int]] = Counter()
@@ -154,6 +165,29 @@ def project_graph(G: nx.MultiDiGraph, to_crs: Any = None) -> nx.MultiDiGraph:
 
     Edge ``length`` is kept when present (OSMnx computes it on the sphere) and
     computed from the projected geometry otherwise.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        Road graph with node ``x``, ``y`` in its ``crs`` (degrees when geographic).
+    to_crs : str, int or pyproj.CRS, optional
+        Target CRS; default: the UTM zone of the nodes' mean position (a graph
+        already in a projected CRS is then returned unchanged).
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        New graph with ``x``, ``y`` in metres of ``to_crs``, ``length`` in m.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph(crs="EPSG:4326")
+    >>> G.add_node(1, x=-71.18, y=8.57); G.add_node(2, x=-71.178, y=8.57)
+    >>> _ = G.add_edge(1, 2, length=219.9)
+    >>> P = project_graph(G)
+    >>> P.graph["crs"], [(round(d["x"]), round(d["y"])) for _, d in P.nodes(data=True)]
+    ('EPSG:32619', [(260056, 947994), (260276, 947992)])
     """
     src = CRS.from_user_input(G.graph.get("crs", "EPSG:4326"))
     xs = np.array([d["x"] for _, d in G.nodes(data=True)], dtype=float)
@@ -372,11 +406,20 @@ def write_roads(G: nx.MultiDiGraph, path: str | os.PathLike[str]) -> Path:
     G : networkx.MultiDiGraph
         Graph in drm/OSMnx conventions.
     path : str or path-like
-        ``.geojson`` target, written atomically.
+        ``.geojson`` target, written atomically (coordinates in the graph's CRS, m).
 
     Returns
     -------
     pathlib.Path
+        The written file.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile, drm
+    >>> G = drm.io.read_roads(drm.datasets.builtin_path("hazard_data/valle_alto/roads.geojson"))
+    >>> path = write_roads(G, pathlib.Path(tempfile.mkdtemp()) / "roads.geojson")
+    >>> drm.io.read_roads(path).number_of_edges() == G.number_of_edges()
+    True
     """
     features = []
     seen: set[tuple[Any, Any, Any]] = set()

@@ -118,7 +118,7 @@ def read_table(
     what: str,
     index: str | None = None,
 ) -> pd.DataFrame:
-    """Read a CSV file and check it against ``columns``.
+    r"""Read a CSV file and check it against ``columns``.
 
     Parameters
     ----------
@@ -134,6 +134,8 @@ def read_table(
     Returns
     -------
     pandas.DataFrame
+        The table with every column converted to its kind; values keep the
+        units the schema's ``doc`` gives them.
 
     Raises
     ------
@@ -141,6 +143,16 @@ def read_table(
         If the file does not exist.
     InputError
         Missing column (with close matches), bad or out-of-range value, duplicate id, no rows.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from drm.io.tables import Column
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "gauges.csv"
+    >>> _ = path.write_text("id,threshold_m\nG1,1.5\nG2,2.0\n")
+    >>> t = read_table(path, [Column("id", "str"), Column("threshold_m", minimum=0.0)], what="gauges", index="id")
+    >>> t["threshold_m"].to_dict()
+    {'G1': 1.5, 'G2': 2.0}
     """
     p = resolve_input(path, what)
     file_format(p, ("csv",), what)
@@ -290,13 +302,27 @@ WAREHOUSE_COLUMNS = [
 def read_warehouses(path: str | os.PathLike[str], *, crs: Any = None) -> pd.DataFrame:
     """Read warehouses (stock holding sites) from CSV.
 
-    Required: ``id``, ``name``, coordinates (``x``/``y`` or ``lon``/``lat``).
-    Optional: ``trucks`` (1), ``truck_capacity_kg`` (5000).
+    Required: ``id``, ``name``, coordinates (``x``/``y`` in m or ``lon``/``lat``
+    in degrees). Optional: ``trucks`` (1), ``truck_capacity_kg`` (5000 kg).
+
+    Parameters
+    ----------
+    path : str or path-like
+        CSV file.
+    crs : optional
+        Project CRS, needed when the file gives lon/lat.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``id``.
+        Indexed by ``id``: ``x``, ``y`` (m), ``trucks``, ``truck_capacity_kg`` (kg).
+
+    Examples
+    --------
+    >>> import drm
+    >>> w = read_warehouses(drm.datasets.builtin_path("hazard_data/valle_alto/warehouses.csv"))
+    >>> int(w.loc["W1", "trucks"]), float(w.loc["W1", "truck_capacity_kg"])
+    (2, 8000.0)
     """
     df = read_table(path, WAREHOUSE_COLUMNS, what="warehouses", index="id")
     return _coordinates(df, crs, str(path))
@@ -315,10 +341,25 @@ STOCK_COLUMNS = [
 def read_stock(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read stock on hand from CSV: ``site_id``, ``item``, ``quantity`` (>= 0), ``unit``.
 
+    Parameters
+    ----------
+    path : str or path-like
+        CSV file.
+
     Returns
     -------
     pandas.DataFrame
-        One row per site and item; a repeated (site, item) pair is an error.
+        One row per site and item, ``quantity`` in that row's ``unit`` (L,
+        ration, kit, piece: the item catalogue's units); a repeated (site, item)
+        pair is an error.
+
+    Examples
+    --------
+    >>> import drm
+    >>> s = read_stock(drm.datasets.builtin_path("hazard_data/valle_alto/stock.csv"))
+    >>> row = s.iloc[0]
+    >>> row["site_id"], row["item"], float(row["quantity"]), row["unit"]
+    ('W1', 'water_l', 30000.0, 'L')
     """
     df = read_table(path, STOCK_COLUMNS, what="stock")
     dup = df.duplicated(["site_id", "item"])
@@ -339,10 +380,22 @@ HYDROGRAPH_COLUMNS = [
 def read_hydrograph(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read an inflow hydrograph from CSV: ``time`` (s or a duration) and ``discharge_m3s``.
 
+    Parameters
+    ----------
+    path : str or path-like
+        CSV file; ``time`` counts from the start of the event.
+
     Returns
     -------
     pandas.DataFrame
-        Columns ``time_s`` (strictly increasing) and ``discharge_m3s``.
+        Columns ``time_s`` (s, strictly increasing) and ``discharge_m3s`` (m³/s).
+
+    Examples
+    --------
+    >>> import drm
+    >>> h = read_hydrograph(drm.datasets.builtin_path("hazard_data/valle_alto/river_inflow_100yr.csv"))
+    >>> float(h["discharge_m3s"].max()), float(h.loc[h["discharge_m3s"].idxmax(), "time_s"]) / 3600
+    (899.18, 8.666666666666666)
     """
     df = read_table(path, HYDROGRAPH_COLUMNS, what="hydrograph")
     seconds = np.array([parse_duration(v, f"{path}: time") for v in df["time"]])
@@ -362,10 +415,22 @@ LANDCOVER_COLUMNS = [
 def read_landcover_classes(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a land-cover class table: ``code``, ``name``, ``manning_n`` (> 0), ``curve_number`` (0, 100].
 
+    Parameters
+    ----------
+    path : str or path-like
+        CSV file; a ``source`` column (where each number comes from) is kept.
+
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``code``.
+        Indexed by ``code``: ``manning_n`` (s m^-1/3), ``curve_number`` (dimensionless).
+
+    Examples
+    --------
+    >>> import drm
+    >>> c = read_landcover_classes(drm.datasets.builtin_path("hazard_data/valle_alto/landcover_classes.csv"))
+    >>> c.loc[2, "name"], float(c.loc[2, "manning_n"]), float(c.loc[2, "curve_number"])
+    ('dense_urban', 0.12, 92.0)
     """
     df = read_table(path, LANDCOVER_COLUMNS, what="land-cover classes", index="code")
     if (df["curve_number"] > 100).any():

@@ -44,6 +44,13 @@ def read_geojson(
     ------
     InputError
         If the file is not valid JSON or not GeoJSON.
+
+    Examples
+    --------
+    >>> import drm
+    >>> features, crs = read_geojson(drm.datasets.builtin_path("hazard_data/valle_alto/roads.geojson"))
+    >>> len(features), crs.to_epsg(), features[0]["geometry"]["type"]
+    (114, 32619, 'LineString')
     """
     p = resolve_input(path, what)
     file_format(p, ("geojson",), what)
@@ -94,17 +101,28 @@ def write_geojson(
     Parameters
     ----------
     features : list of dict
-        GeoJSON Feature dicts.
+        GeoJSON Feature dicts, coordinates in the units of ``crs`` (m, or degrees for WGS 84).
     path : str or path-like
         Target file.
     crs : optional
         CRS of the coordinates; recorded in a ``crs`` member unless it is WGS 84.
     indent : int, optional
-        JSON indentation (None: compact).
+        Number of spaces of JSON indentation (None: compact).
 
     Returns
     -------
     pathlib.Path
+        The written file.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> point = {"type": "Feature", "properties": {"name": "C01"},
+    ...          "geometry": {"type": "Point", "coordinates": [259306.1, 948420.8]}}
+    >>> path = write_geojson([point], pathlib.Path(tempfile.mkdtemp()) / "centres.geojson", crs="EPSG:32619")
+    >>> features, crs = read_geojson(path)
+    >>> features[0]["properties"]["name"], crs.to_epsg()
+    ('C01', 32619)
     """
     doc: dict[str, Any] = {"type": "FeatureCollection"}
     if crs is not None:

@@ -51,8 +51,8 @@ class RoadMatrix:
     weight : str
         Edge attribute the matrix holds (``"travel_time"``: seconds).
     n_edges : int
-        Directed edges in the graph, parallel edges included (an undirected
-        edge counts twice).
+        Number of directed edges in the graph, parallel edges included (an
+        undirected edge counts twice).
     n_closed : int
         Edges left out because their weight is infinite (closed roads).
     """

@@ -299,7 +299,7 @@ class QuickestEvacuation(ResultMixin):
     egress_time_s : float
         Minimum time for everybody who can reach a sink to reach one (s).
     steps : int
-        The same in time steps.
+        The same as a number of time steps.
     evacuated_persons : float
         Evacuees brought to sinks (those already at one included).
     stranded_persons : float
@@ -307,7 +307,7 @@ class QuickestEvacuation(ResultMixin):
     time_step_s : float
         Length of a time step (s).
     lp_solves : int
-        Maximum-flow problems solved in the search.
+        Number of maximum-flow problems solved in the search.
     """
 
     egress_time_s: float
@@ -346,12 +346,26 @@ def quickest_evacuation(
 
     Parameters
     ----------
-    G, supply, sinks, edge_capacity, node_capacity, travel_time, time_step_s
-        As in :func:`ccrp`.
+    G : networkx.MultiDiGraph
+        Road graph (prepared, possibly flooded: closed edges are skipped).
+    supply : mapping node -> evacuees
+        People (or vehicles) waiting at each source node.
+    sinks : iterable of nodes, or mapping node -> places
+        Evacuation centres, unlimited or with a capacity (persons).
+    edge_capacity : str, mapping or float
+        Edge capacity per hour (persons/h or vehicles/h): an attribute name,
+        a mapping ``(u, v, key) -> value`` or one value.
+    node_capacity : str, mapping, float or None
+        Evacuees a node holds at once (persons); None: unlimited.
+    travel_time : str, mapping or float
+        Edge travel time (s).
+    time_step_s : float
+        Length of a time step (s).
 
     Returns
     -------
     QuickestEvacuation
+        The minimum egress time (s and steps) and who is evacuated or stranded.
 
     Examples
     --------

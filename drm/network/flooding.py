@@ -67,7 +67,24 @@ VEHICLE_CLOSURE_DEPTH_M = 0.30
 
 @dataclass(frozen=True)
 class PedestrianLimits:
-    """Largest depth, velocity and depth x velocity people can wade through safely."""
+    """Largest depth, velocity and depth x velocity people can wade through safely.
+
+    Attributes
+    ----------
+    depth_m : float
+        Depth limit (m).
+    velocity_m_s : float
+        Velocity limit (m/s).
+    depth_velocity_m2_s : float
+        Limit of depth x velocity (m²/s).
+    source : str
+        Where the limits come from.
+
+    Examples
+    --------
+    >>> PEDESTRIAN_LIMITS["children"].depth_velocity_m2_s
+    0.4
+    """
 
     depth_m: float
     velocity_m_s: float
@@ -324,9 +341,16 @@ def road_closure_times(
     G : networkx.MultiDiGraph
         Road graph (projected, same CRS as the flood).
     flood : xarray.DataArray, xarray.Dataset or flood result
-        Depth ``(time, y, x)`` (and velocity), or a Dataset with ``arrival_time``.
-    mode, people, bridge_clearance_m, spacing_m
-        As in :func:`flood_roads`.
+        Depth ``(time, y, x)`` in m (and velocity in m/s), or a Dataset with
+        ``arrival_time`` (s).
+    mode : {"drive", "walk"}, optional
+        Default: the mode the graph was prepared for.
+    people : {"general", "adults", "children"}
+        Pedestrian stability limits (walk mode), as in :func:`flood_roads`.
+    bridge_clearance_m : float, optional
+        Clearance (m) for bridges without ``clearance_m``.
+    spacing_m : float, optional
+        Longest sampled piece of road (m; default a third of a cell).
 
     Returns
     -------
@@ -409,6 +433,19 @@ def roads_at(G: nx.MultiDiGraph, time_s: float) -> nx.MultiDiGraph:
 
     Closed edges keep their place with ``closed = True`` and an infinite
     ``travel_time`` (routing ignores them).
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        Graph whose edges have ``closure_time_s`` (s since the start of the event).
+    time_s : float
+        Time since the start of the event (s).
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        New graph; edges closed by ``time_s`` have ``closed = True`` and
+        ``travel_time`` = inf (s).
 
     Examples
     --------

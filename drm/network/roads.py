@@ -94,6 +94,16 @@ def parse_maxspeed(value: Any) -> float | None:
     ``"50"``, ``"30 mph"``, ``"50;30"`` (the lowest), lists (the lowest) and
     numbers are understood; ``"none"``, ``"walk"``, ``"RU:urban"`` give None.
 
+    Parameters
+    ----------
+    value : str, float, list or None
+        The tag's value (km/h unless it says ``mph``).
+
+    Returns
+    -------
+    float or None
+        Speed in km/h, or None.
+
     Examples
     --------
     >>> parse_maxspeed("30 mph"), parse_maxspeed(["50", "30"]), parse_maxspeed("none")
@@ -478,7 +488,7 @@ class Connectivity(ResultMixin):
     component : pandas.Series
         Component number of each node (0 = the largest), indexed by node id.
     sizes : numpy.ndarray
-        Nodes per component, largest first.
+        Number of nodes in each component, largest first.
     """
 
     component: pd.Series

@@ -66,7 +66,7 @@ class ResupplyPolicy:
         Loading and dispatch time at the warehouse before a truck leaves
         (default "4h"; seconds or a duration string).
     review : str or float
-        Interval between stock reviews (default "6h").
+        Interval between stock reviews (s, or a duration; default "6h").
     road_speed_kmh : float
         Truck speed used when no ``routes`` table is given (default 20 km/h)...
     detour_factor : float
@@ -490,7 +490,7 @@ def simulate_operations(
     profile : DemographicProfile, optional
         Shares that turn occupants into basis groups (default: Venezuela).
     record : str or float
-        Interval of the recorded time series (default ``"1h"``).
+        Interval of the recorded time series (s, or a duration; default ``"1h"``).
     seed : int, optional
         Seed of the travel-time draws (used only when ``policy.travel_time_cv`` > 0).
 

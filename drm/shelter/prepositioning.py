@@ -61,7 +61,7 @@ class PrepositionPlan:
         With a budget: one row per budget level, ``budget``, ``objective``,
         ``expected_penalty`` and ``unmet_<item>`` (expected unmet units).
     budget : float or None
-        The budget of the plan.
+        The budget of the plan, in the currency units of ``unit_cost``.
     """
 
     plan: pd.DataFrame
@@ -316,7 +316,8 @@ def preposition(
     items : sequence of str
         Stock items to preposition; each must have a rate in the standard.
     budget : float, optional
-        Purchase budget: Σ unit_cost x units held <= budget.
+        Purchase budget, in the currency units of ``unit_cost``:
+        Σ unit_cost x units held <= budget.
     capacities : mapping or pandas.Series, optional
         Mass (kg) each site can hold. Give a budget, capacities or both.
     costs : pandas.DataFrame, optional

@@ -107,13 +107,13 @@ class EnsembleTrigger(ResultMixin):
         Number of consecutive issues, up to and including each one, whose
         probability reached the trigger probability.
     triggered : xarray.DataArray
-        True where ``consecutive >= persistence``.
+        Boolean: True where ``consecutive >= persistence``.
     first_trigger : pandas.Series
         Issue time of the first trigger per site (NaN where none).
     trigger_probability : float
         The probability that counts as a hit.
     persistence : int
-        Consecutive hits needed.
+        Number of consecutive hits needed.
     """
 
     probability: xr.DataArray

@@ -245,7 +245,7 @@ def rain_accumulation(
         drm rainfall grid: rate (m s-1), dims (time, y, x), time = interval
         starts (s), ``attrs["interval_end_s"]``.
     duration : float or str
-        Trailing window, e.g. ``"1h"``.
+        Trailing window (s, or a duration such as ``"1h"``).
     areas : xarray.DataArray or dict of str to DataArray, optional
         Catchment masks (True/1 inside) on any grid the rain covers, e.g.
         :func:`drm.hazard.catchment`; a single mask is named ``"area"``. The
@@ -462,6 +462,20 @@ class Alerts(ResultMixin):
 def alert_levels(values: pd.DataFrame | pd.Series, rule: ThresholdRule) -> Alerts:
     """Apply one rule to a table of values (one column per site, indexed by time in s).
 
+    Parameters
+    ----------
+    values : pandas.DataFrame or pandas.Series
+        The quantity the rule is on (m: rain accumulated over its window,
+        depth, or level), one column per site, indexed by strictly increasing
+        time (s since the start of the event).
+    rule : ThresholdRule
+        Thresholds (m).
+
+    Returns
+    -------
+    Alerts
+        Level codes 0 green .. 3 red per site and time.
+
     Examples
     --------
     >>> v = pd.DataFrame({"gauge": [0.01, 0.05, 0.09]}, index=pd.Index([3600.0, 7200.0, 10800.0], name="time_s"))
@@ -484,6 +498,16 @@ def combine_alerts(*alerts: Alerts) -> Alerts:
 
     Each set holds its level between its own times (green before its first);
     sites missing from a set are green in it.
+
+    Parameters
+    ----------
+    *alerts : Alerts
+        One or more alert sets, from rules with distinct names.
+
+    Returns
+    -------
+    Alerts
+        Level codes 0 green .. 3 red at the union of the sets' times (s).
 
     Examples
     --------
@@ -523,7 +547,7 @@ def rain_alerts(
     Parameters
     ----------
     rainfall : xarray.DataArray
-        drm rainfall grid (see :func:`rain_accumulation`).
+        drm rainfall grid: rate (m s-1), see :func:`rain_accumulation`.
     rules : ThresholdRule or sequence of them
         Rules with ``quantity="rain"``; each is evaluated on its own window.
     areas, points : optional

@@ -49,7 +49,7 @@ class Verification(ResultMixin):
     forecast : numpy.ndarray
         Forecast probabilities (0 or 1 for yes/no warnings), one per case.
     observed : numpy.ndarray
-        1 where the event happened, else 0.
+        Event indicator (dimensionless): 1 where the event happened, else 0.
     threshold : float
         Probability at which a forecast counts as a warning.
     lead_times_s : numpy.ndarray
