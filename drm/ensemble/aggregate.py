@@ -80,6 +80,11 @@ def depth_probability(
     -------
     xarray.DataArray
         ``depth_probability`` (threshold, y, x), in [0, 1], with CF attributes.
+
+    Examples
+    --------
+    >>> folders = sorted(Path("results/ensemble/members").iterdir())  # doctest: +SKIP
+    >>> depth_probability(folders, [0.15, 0.5]).sel(threshold=0.5).plot()  # doctest: +SKIP
     """
     first = _max_depth(folders[0])
     ny, nx = first.shape
@@ -159,6 +164,13 @@ def outcome_table(records: Sequence[dict[str, Any]]) -> pd.DataFrame:
         Indexed by ``member``; columns ``seed``, ``intensity_factor``,
         ``shift_east_m``, ``shift_north_m``, ``delay_s`` and the outcomes of
         :func:`drm.ensemble.store.member_outcomes`.
+
+    Examples
+    --------
+    >>> spec = {"intensity_factor": 1.2, "shift_east_m": 0.0, "shift_north_m": 0.0, "delay_s": 600.0}
+    >>> t = outcome_table([{"member": 0, "seed": 7, "spec": spec, "outcomes": {"persons_caught": None}}])
+    >>> t.loc[0, ["seed", "delay_s"]].tolist(), bool(t["persons_caught"].isna().all())
+    ([7.0, 600.0], True)
     """
     rows = []
     for r in records:

@@ -107,7 +107,13 @@ class Finished:
 
 
 def available_cores() -> int:
-    """Cores this process may run on (its CPU affinity, e.g. a batch job's share)."""
+    """Cores this process may run on (its CPU affinity, e.g. a batch job's share).
+
+    Examples
+    --------
+    >>> available_cores() >= 1
+    True
+    """
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - macOS, Windows

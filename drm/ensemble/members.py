@@ -350,6 +350,11 @@ def ensemble_size(path: str | os.PathLike[str]) -> int:
         No such file.
     InputError
         Not a readable NetCDF, or its rain variable has no ``member`` dimension.
+
+    Examples
+    --------
+    >>> ensemble_size("forecast_members.nc")  # doctest: +SKIP
+    20
     """
     p = resolve_input(path, "rainfall ensemble")
     try:
@@ -388,6 +393,14 @@ def write_member_rainfall(
     Returns
     -------
     pathlib.Path
+
+    Examples
+    --------
+    >>> from drm.scenario import load_scenario
+    >>> sc = load_scenario("valle_alto")
+    >>> spec = member_specs(sc.seed, 1, Perturbation(intensity_sigma=0.3))[0]
+    >>> write_member_rainfall(sc, spec, "rain_m0000.nc")  # doctest: +SKIP
+    PosixPath('rain_m0000.nc')
     """
     target = Path(path)
     if spec.source is not None:

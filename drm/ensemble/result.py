@@ -10,6 +10,7 @@ import pandas as pd
 import xarray as xr
 
 from drm._display import ResultMixin, fmt_number, fmt_seconds
+from drm.errors import InputError
 
 __all__ = ["EnsembleResult"]
 
@@ -46,6 +47,12 @@ class EnsembleResult(ResultMixin):
         The ensemble folder.
     files : dict
         Aggregate output files by name.
+
+    Examples
+    --------
+    >>> r = drm.run_ensemble("valle_alto", members=10)  # doctest: +SKIP
+    >>> r.quantiles.loc["persons_caught", ["q05", "q50", "q95"]]  # doctest: +SKIP
+    >>> r.trigger(0.5, probability=0.3).first_trigger  # doctest: +SKIP
     """
 
     name: str
@@ -120,9 +127,18 @@ class EnsembleResult(ResultMixin):
         Returns
         -------
         EnsembleTrigger
+
+        Raises
+        ------
+        InputError
+            No member finished.
         """
         from drm.warning import ensemble_trigger
 
+        if "point_depth" not in self.probability:
+            raise InputError(
+                "no member of this ensemble finished, so there is nothing to trigger on"
+            )
         depth = (
             self.probability["point_depth"].rename(time="lead_time").expand_dims(issue_time=[0.0])
         )

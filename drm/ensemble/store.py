@@ -63,7 +63,13 @@ _TABLES = ("zones", "centres", "shelter_items")
 
 
 def member_dir(out_dir: str | os.PathLike[str], index: int) -> Path:
-    """The folder of member ``index`` (``members/m0003``)."""
+    """The folder of member ``index`` (``members/m0003``).
+
+    Examples
+    --------
+    >>> member_dir("results/ensemble", 3).as_posix()
+    'results/ensemble/members/m0003'
+    """
     return Path(out_dir) / "members" / f"m{index:04d}"
 
 
@@ -83,6 +89,15 @@ def member_key(
         SHA-256 of every input file by name (and of the ensemble file).
     points : pandas.DataFrame or None
         Warning points (None: the candidate centres).
+
+    Examples
+    --------
+    >>> from drm.ensemble.members import MemberSpec
+    >>> from drm.scenario import load_scenario
+    >>> sc = load_scenario("valle_alto")
+    >>> a = member_key(sc, MemberSpec(0, seed=1), {"hazard.dem": "0f3a"}, None)
+    >>> len(a), a == member_key(sc, MemberSpec(0, seed=2), {"hazard.dem": "0f3a"}, None)
+    (16, False)
     """
     settings = {k: v for k, v in scenario.to_dict().items() if k not in ("ensemble", "source")}
     pts = None if points is None else points[["x", "y"]].reset_index().to_dict("list")

@@ -63,6 +63,11 @@ def draw_probability(fig: Any, probability: xr.Dataset, text: Text) -> None:
         ``elevation`` (y, x).
     text : Text
         Language of the labels.
+
+    Examples
+    --------
+    >>> fig = plt.figure(figsize=(12, 4.8), layout="constrained")  # doctest: +SKIP
+    >>> draw_probability(fig, result.probability, Text("es"))  # doctest: +SKIP
     """
     p = probability["depth_probability"]
     axes = fig.subplots(1, p.sizes["threshold"], sharex=True, sharey=True, squeeze=False)[0]
@@ -99,6 +104,11 @@ def draw_spread(fig: Any, outcomes: pd.DataFrame, text: Text) -> None:
         One row per member (:attr:`EnsembleResult.outcomes`).
     text : Text
         Language of the labels.
+
+    Examples
+    --------
+    >>> fig = plt.figure(figsize=(10, 3.6), layout="constrained")  # doctest: +SKIP
+    >>> draw_spread(fig, result.outcomes, Text("en"))  # doctest: +SKIP
     """
     shown = [(c, f) for c, f in _SPREAD if c in outcomes and outcomes[c].notna().any()]
     if not shown:
