@@ -1,8 +1,9 @@
 """Sphinx configuration for drm's documentation.
 
-Build with ``python -m sphinx -W --keep-going -b html docs docs/_build/html``.
-The validation figures are computed while the build starts (see
-``figures/validation.py``) into ``docs/_generated/``, which git ignores.
+Build with ``python -m sphinx -W --keep-going -b html docs docs/_build/html`` after
+``pip install -e ".[docs,test]"``: the validation figures are computed from the test cases
+while the build starts (see ``figures/validation.py``), so they need the test extra (its
+helpers, and Landlab for the peer comparison), into ``docs/_generated/``, which git ignores.
 """
 
 from __future__ import annotations
@@ -58,30 +59,24 @@ html_theme = "furo"
 html_title = f"drm {release}"
 html_static_path: list[str] = []
 
-# Pages written by other work streams join the table of contents once they exist,
-# so the build passes (with -W) before and after they land.
-OPTIONAL = {
-    "performance": ("BENCHMARKS_README", REPO / "benchmarks" / "README.md"),
-    "index": ("SCALING_OUT", DOCS / "scaling-out.md"),
-}
+BENCHMARKS_README = REPO / "benchmarks" / "README.md"
 
 
-def _optional_parts(app, docname: str, source: list[str]) -> None:
-    if docname not in OPTIONAL:
+def _benchmark_tables(app, docname: str, source: list[str]) -> None:
+    """Include ``benchmarks/README.md`` on the performance page when it exists.
+
+    The benchmark notes are written by the benchmark scripts' maintainers; the build passes
+    (with -W) with or without them.
+    """
+    if docname != "performance":
         return
-    marker, path = OPTIONAL[docname]
-    present = path.exists()
-    text = source[0]
-    if marker == "BENCHMARKS_README":
-        block = (
-            "```{include} ../benchmarks/README.md\n:heading-offset: 1\n```"
-            if present
-            else "*The benchmark tables are not in this build: `benchmarks/README.md` was not "
-            "there when it ran. Run the scripts below to measure them.*"
-        )
-    else:
-        block = "scaling-out" if present else ""
-    source[0] = text.replace(f"<!-- {marker} -->", block)
+    block = (
+        "```{include} ../benchmarks/README.md\n:heading-offset: 1\n```"
+        if BENCHMARKS_README.exists()
+        else "*The benchmark tables are not in this build: `benchmarks/README.md` was not "
+        "there when it ran. Run the scripts below to measure them.*"
+    )
+    source[0] = source[0].replace("<!-- BENCHMARKS_README -->", block)
 
 
 def _constant_doc(app, what, name, obj, options, lines) -> None:
@@ -125,6 +120,6 @@ def _validation_figures(app) -> None:
 
 def setup(app):
     app.connect("builder-inited", _validation_figures)
-    app.connect("source-read", _optional_parts)
+    app.connect("source-read", _benchmark_tables)
     app.connect("autodoc-process-docstring", _constant_doc, priority=100)  # before numpydoc
     app.connect("autodoc-process-docstring", _literal_periods, priority=100)
