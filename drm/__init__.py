@@ -28,6 +28,7 @@ _LAZY_MODULES = {
     "cli",
     "datasets",
     "demographics",
+    "ensemble",
     "evacuation",
     "exposure",
     "hazard",
