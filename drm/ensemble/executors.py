@@ -212,6 +212,25 @@ def _pool(n_workers: int, threads: int) -> ProcessPoolExecutor:
     )
 
 
+def _fill(
+    pool: ProcessPoolExecutor,
+    queue: deque[MemberTask],
+    running: dict[Future[dict[str, Any]], MemberTask],
+    attempts: dict[int, int],
+    n_workers: int,
+) -> bool:
+    """Submit queued members until ``n_workers`` are in flight; True when the pool is broken."""
+    while queue and len(running) < n_workers:
+        try:
+            fut = pool.submit(run_member, queue[0])
+        except BrokenProcessPool:  # a worker died since the last look
+            return True
+        task = queue.popleft()
+        attempts[task.spec.index] = attempts.get(task.spec.index, 0) + 1
+        running[fut] = task
+    return False
+
+
 def run_processes(
     tasks: Iterable[MemberTask], retries: int, n_workers: int, threads: int
 ) -> Generator[Finished, None, None]:
@@ -222,12 +241,8 @@ def run_processes(
     pool = _pool(n_workers, threads)
     try:
         while queue or running:
-            while queue and len(running) < n_workers:
-                task = queue.popleft()
-                attempts[task.spec.index] = attempts.get(task.spec.index, 0) + 1
-                running[pool.submit(run_member, task)] = task
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            broken = False
+            broken = _fill(pool, queue, running, attempts, n_workers)
+            done = set() if broken else wait(running, return_when=FIRST_COMPLETED).done
             for fut in done:
                 task = running.pop(fut)
                 n = attempts[task.spec.index]
@@ -245,7 +260,7 @@ def run_processes(
                     queue.appendleft(task)
                 else:
                     yield Finished(task, None, error, n)
-            if broken:  # the pool is unusable: the others in flight are lost too
+            if broken:  # the pool is unusable: the members still in flight are lost too
                 for fut in list(running):
                     queue.appendleft(running.pop(fut))
                 pool.shutdown(wait=True, cancel_futures=True)

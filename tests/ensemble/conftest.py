@@ -89,8 +89,27 @@ def reference(tiny, tmp_path_factory):
             "flood": result.flood.ds[["max_depth", "max_velocity", "arrival_time"]].load(),
             "outcomes": member_outcomes(result),
             "rain": rain,
+            "result": result,
+            "seed": spec.seed,
         }
     return out
+
+
+@pytest.fixture
+def canned_runs(reference, monkeypatch):
+    """In-process members get their reference run instead of running again (for tests of the
+    bookkeeping: resume, retries); returns the number of calls per member seed."""
+    import drm.scenario.run
+
+    by_seed = {ref["seed"]: ref["result"] for ref in reference.values()}
+    calls = dict.fromkeys(by_seed, 0)
+
+    def canned(scenario, *args, **kwargs):
+        calls[scenario.seed] += 1
+        return by_seed[scenario.seed]
+
+    monkeypatch.setattr(drm.scenario.run, "run_scenario", canned)
+    return calls
 
 
 @pytest.fixture(scope="session")
