@@ -110,8 +110,13 @@ def situation_reports(
     arrival_depth = float(flood.attrs.get("arrival_depth_m", 0.05))
     cell_km2 = abs(float(flood["x"][1] - flood["x"][0])) ** 2 / 1e6
     G = result.roads
-    closed_at = np.array([d.get("closure_time_s", np.inf) for _, _, d in G.edges(data=True)])
     names = [str(d.get("road_id") or d.get("name") or "") for _, _, d in G.edges(data=True)]
+    # closed by the water, or earlier by a training inject
+    closed_at = np.array([d.get("closure_time_s", np.inf) for _, _, d in G.edges(data=True)])
+    for inj in result.scenario.injects:
+        if inj.close_road is not None:
+            hit = np.array([n == inj.close_road for n in names], dtype=bool)
+            closed_at[hit] = np.minimum(closed_at[hit], inj.at)
     exposure = result.exposure
     zones = exposure.zones
     zone_label = zones["name"] if "name" in zones else zones.index.astype(str)
