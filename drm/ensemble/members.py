@@ -133,7 +133,7 @@ class MemberSpec:
     seed : int
         The member's run seed (replaces the scenario seed in its run).
     intensity_factor : float
-        Multiplies the rain rates.
+        Multiplies the rain rates (dimensionless).
     shift_east_m, shift_north_m : float
         Displacement of the rain field (m).
     delay_s : float
@@ -429,6 +429,20 @@ def member_scenario(
     scenario: Scenario, spec: MemberSpec, rainfall: str | os.PathLike[str]
 ) -> Scenario:
     """The scenario one member runs: the member's rain file and run seed, all else unchanged.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The ensemble's scenario.
+    spec : MemberSpec
+        The member (its ``seed`` replaces the scenario's).
+    rainfall : str or path-like
+        The member's rain file (:func:`write_member_rainfall`).
+
+    Returns
+    -------
+    Scenario
+        A copy with ``hazard.rainfall`` and ``seed`` replaced.
 
     Examples
     --------
