@@ -57,31 +57,42 @@ def worker(n_people: int, seed: int = 1) -> dict:
     import pandas as pd
 
     from drm.evacuation import simulate_evacuation
-    from drm.evacuation.departure import Channel, DepartureModel, Rayleigh, make_households, sample_departures
+    from drm.evacuation.departure import (
+        Channel,
+        DepartureModel,
+        Rayleigh,
+        make_households,
+        sample_departures,
+    )
     from drm.network import prepare_roads
 
     G = prepare_roads(road_grid(100), "walk")
     rng = np.random.default_rng(seed)
     nodes = np.array(list(G.nodes))
     for _, _, d in G.edges(data=True):  # a third of the roads flood at some point
-        d["closure_time_s"] = float(rng.uniform(3600, 4 * 3600)) if rng.random() < 1 / 3 else float("inf")
+        d["closure_time_s"] = (
+            float(rng.uniform(3600, 4 * 3600)) if rng.random() < 1 / 3 else float("inf")
+        )
     origins = pd.DataFrame({"node": rng.choice(nodes, n_people // 8), "persons": 8.0})
     hh = make_households(origins, household_size=4)
     model = DepartureModel([Channel("siren", reach=1.0, delay=Rayleigh(300.0))], Rayleigh(1800.0))
     dep = sample_departures(hh, model, order_time=0.0, seed=seed)
-    centres = pd.DataFrame({"node": rng.choice(nodes, 20, replace=False), "capacity_persons": n_people}, index=[f"C{k}" for k in range(20)])
+    centres = pd.DataFrame(
+        {"node": rng.choice(nodes, 20, replace=False), "capacity_persons": n_people},
+        index=[f"C{k}" for k in range(20)],
+    )
     t0 = time.perf_counter()
     r = simulate_evacuation(G, dep, centres, registration_persons_h=1e6, progress=False)
     wall = time.perf_counter() - t0
     by = r.persons_by_outcome()
     return {
         "evacuees": float(by.sum()),
-        "households": int(len(r.households)),
+        "households": len(r.households),
         "nodes": G.number_of_nodes(),
         "edges": G.number_of_edges(),
         "wall_s": wall,
         "evacuees_per_s": float(by.sum()) / wall,
-        "events": int(len(r.events)),
+        "events": len(r.events),
         "replans": int(r.households["replans"].sum()),
         "safe_share": float(by["safe"] / by.sum()),
         "peak_mib": peak_rss_mib(),
@@ -89,7 +100,9 @@ def worker(n_people: int, seed: int = 1) -> dict:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--worker", type=int)
     p.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     p.add_argument("--repeats", type=int, default=3)
@@ -99,13 +112,16 @@ def main() -> None:
         return
     script = Path(__file__).resolve()
     run_worker(script, ["1000"])  # warm the numba cache
-    print("| evacuees | households | nodes / edges | runs | wall s | evacuees/s | events | replans | safe | peak MiB |")
+    print(
+        "| evacuees | households | nodes / edges | runs | wall s | evacuees/s | events | replans | safe | peak MiB |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for n in args.sizes:
         runs = [run_worker(script, [str(n)]) for _ in range(args.repeats)]
         r0 = runs[0]
         print(
-            f"| {n:,} | {r0['households']:,} | {r0['nodes']:,} / {r0['edges']:,} | {len(runs)} | {span(runs, 'wall_s')} | "
+            f"| {n:,} | {r0['households']:,} | {r0['nodes']:,} / {r0['edges']:,} | {len(runs)} | "
+            f"{span(runs, 'wall_s')} | "
             f"{median_of(runs, 'evacuees_per_s'):,.0f} | {r0['events']:,} | {r0['replans']:,} | "
             f"{median_of(runs, 'safe_share'):.1%} | {median_of(runs, 'peak_mib'):.0f} |"
         )
