@@ -60,6 +60,41 @@ def input_map(inputs: ScenarioInputs, *, language: str = "en") -> Figure:
     Returns
     -------
     matplotlib.figure.Figure
+        One map (axes in m, in the DEM's CRS) with a density colour bar
+        (persons per hectare) and a scale bar.
+
+    Examples
+    --------
+    A scenario's inputs come from ``load_inputs(load_scenario(path))``; here a
+    tiny town is built in memory (a 20 x 20 DEM of 10 m cells, 4 persons per
+    cell, one road and one centre):
+
+    >>> import networkx as nx
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> import xarray as xr
+    >>> from drm.scenario import ScenarioInputs
+    >>> from drm.scenario.schema import scenario_from_dict
+    >>> xy = np.arange(5.0, 200.0, 10.0)
+    >>> dem = xr.DataArray(np.add.outer(xy[::-1], xy) / 20, coords={"y": xy[::-1], "x": xy},
+    ...                    dims=("y", "x"))
+    >>> roads = nx.MultiDiGraph()
+    >>> roads.add_nodes_from([("a", {"x": 20.0, "y": 20.0}), ("b", {"x": 180.0, "y": 180.0})])
+    >>> _ = roads.add_edge("a", "b", highway="primary")
+    >>> centres = pd.DataFrame({"x": [150.0], "y": [60.0]}, index=["school"])
+    >>> scenario = scenario_from_dict({
+    ...     "name": "Tiny town",
+    ...     "hazard": {"dem": "dem.nc", "rainfall": "rain.nc"},
+    ...     "population": {"grid": "population.nc"},
+    ...     "evacuation": {"roads": "roads.gpkg", "centres": "centres.csv"},
+    ... })
+    >>> inputs = ScenarioInputs(scenario, dem, rainfall=dem * 0, population=dem * 0 + 4,
+    ...                         roads=roads, centres=centres)
+    >>> fig = input_map(inputs, language="es")
+    >>> len(fig.axes)  # the map and its colour bar
+    2
+    >>> save_figure(fig, "inputs_es.png")  # doctest: +SKIP
+    PosixPath('inputs_es.png')
     """
     text = Text(language)
     fig, ax = plt.subplots(figsize=(8.5, 7.5), layout="constrained")
@@ -260,6 +295,18 @@ def evacuation_map(result: ScenarioResult, *, language: str = "en") -> Figure:
     Returns
     -------
     matplotlib.figure.Figure
+        One map (axes in m) with a maximum-depth colour bar (m), a legend and
+        a scale bar.
+
+    Examples
+    --------
+    The map needs a full scenario run, so this example is not run here:
+
+    >>> import drm
+    >>> result = drm.run_scenario("valle_alto", "results/valle_alto")  # doctest: +SKIP
+    >>> fig = evacuation_map(result, language="es")  # doctest: +SKIP
+    >>> save_figure(fig, "results/valle_alto/evacuation_es.png")  # doctest: +SKIP
+    PosixPath('results/valle_alto/evacuation_es.png')
     """
     text = Text(language)
     fig, ax = _town_map(result, text)
@@ -290,11 +337,25 @@ def hazard_map(result: ScenarioResult, *, language: str = "en") -> Figure:
     Parameters
     ----------
     result : ScenarioResult
+        A run (from :func:`drm.run_scenario`); its flood needs ``max_depth`` (m)
+        and ``max_velocity`` (m/s).
     language : {"en", "es"}
+        Language of the labels.
 
     Returns
     -------
     matplotlib.figure.Figure
+        One map (axes in m) whose legend gives the area (km²) of each class.
+
+    Examples
+    --------
+    The map needs a full scenario run, so this example is not run here:
+
+    >>> import drm
+    >>> result = drm.run_scenario("valle_alto", "results/valle_alto")  # doctest: +SKIP
+    >>> fig = hazard_map(result)  # doctest: +SKIP
+    >>> save_figure(fig, "results/valle_alto/hazard.png")  # doctest: +SKIP
+    PosixPath('results/valle_alto/hazard.png')
     """
     from drm.hazard import hazard_rating, hazard_rating_class
 
@@ -338,11 +399,25 @@ def arrival_map(result: ScenarioResult, *, language: str = "en") -> Figure:
     Parameters
     ----------
     result : ScenarioResult
+        A run (from :func:`drm.run_scenario`); its flood needs ``arrival_time`` (s).
     language : {"en", "es"}
+        Language of the labels.
 
     Returns
     -------
     matplotlib.figure.Figure
+        One map (axes in m) with an arrival-time colour bar (hours since the
+        start), a legend and a scale bar.
+
+    Examples
+    --------
+    The map needs a full scenario run, so this example is not run here:
+
+    >>> import drm
+    >>> result = drm.run_scenario("valle_alto", "results/valle_alto")  # doctest: +SKIP
+    >>> fig = arrival_map(result)  # doctest: +SKIP
+    >>> save_figure(fig, "results/valle_alto/arrival.png")  # doctest: +SKIP
+    PosixPath('results/valle_alto/arrival.png')
     """
     text = Text(language)
     ds = result.flood.ds
@@ -376,7 +451,37 @@ def arrival_map(result: ScenarioResult, *, language: str = "en") -> Figure:
 
 
 def save_figure(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 150) -> Path:
-    """Save a figure atomically as PNG (or the format of the suffix) and close it."""
+    """Save a figure atomically as PNG (or the format of the suffix) and close it.
+
+    The figure is written to a temporary file next to ``path`` and renamed, so
+    a reader never sees half a file.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure to save; it is closed afterwards.
+    path : str or path-like
+        Output file; its suffix (``.png``, ``.pdf``, ``.svg``...) picks the
+        format, PNG when it has none.
+    dpi : int
+        Resolution of raster formats (dots per inch).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``, as written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(figsize=(2, 2))
+    >>> _ = ax.plot([0, 1], [0, 1])
+    >>> out = save_figure(fig, Path(tempfile.mkdtemp()) / "line.png", dpi=50)
+    >>> out.name, out.stat().st_size > 0
+    ('line.png', True)
+    """
     target = Path(path)
     with atomic_path(target) as tmp:
         fig.savefig(tmp, dpi=dpi, format=target.suffix.lstrip(".") or "png")

@@ -76,6 +76,12 @@ def _missing(value: Any) -> bool:
 class Text:
     """Words, numbers and times in one language (``"en"`` or ``"es"``).
 
+    Parameters
+    ----------
+    language : {"en", "es"}
+        Language of every sentence, number separator and duration; an unknown
+        language raises :class:`~drm.errors.InputError`.
+
     Examples
     --------
     >>> Text("es").number(21381.75), Text("en").number(21381.75)

@@ -204,6 +204,20 @@ def timeline(result: ScenarioResult, *, language: str = "en") -> Figure:
     Returns
     -------
     matplotlib.figure.Figure
+        The panels stacked on one A4-wide page: time in hours since the start
+        for rain (mm/h), alerts and evacuation (persons), in days for the
+        shelters (occupancy and stock in % of capacity and of the first day's).
+
+    Examples
+    --------
+    The figure needs a full scenario run, so this example is not run here:
+
+    >>> import drm
+    >>> from drm.report.figures import save_figure
+    >>> result = drm.run_scenario("valle_alto", "results/valle_alto")  # doctest: +SKIP
+    >>> fig = timeline(result, language="es")  # doctest: +SKIP
+    >>> save_figure(fig, "results/valle_alto/timeline_es.png")  # doctest: +SKIP
+    PosixPath('results/valle_alto/timeline_es.png')
     """
     text = Text(language)
     shelters = result.operations is not None

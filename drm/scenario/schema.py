@@ -299,18 +299,42 @@ class EnsembleSection:
 class Scenario:
     """A validated scenario (frozen); paths are absolute.
 
+    Each section is a frozen dataclass documented on its own class; a file
+    may leave out every section but ``hazard``, ``population`` and
+    ``evacuation``, and every key that has a default.
+
     Attributes
     ----------
     name : str
         Title shown in reports.
+    hazard : HazardSection
+        The flood model: DEM, rainfall, land cover, infiltration, river
+        inflows and solver settings (``[hazard]``, required).
+    population : PopulationSection
+        The population grid, its zones and the depth that puts people at
+        risk (``[population]``, required).
+    evacuation : EvacuationSection
+        Roads, candidate centres, travel mode, warning channels and the
+        departure model (``[evacuation]``, required).
+    description : str
+        Free text about the scenario, shown in reports.
     seed : int
         Feeds every random draw of the run.
     language : {"en", "es"}
         Report language.
+    warning : WarningSection
+        Rain alert thresholds and when the evacuation order is given
+        (``[warning]``, optional).
+    shelter : ShelterSection
+        Relief standard, stock, warehouses and how many days the shelters
+        run (``[shelter]``, optional).
+    injects : tuple of Inject
+        Timed training events (road or centre closures, extra rain, delayed
+        deliveries) from ``[[injects]]``, in file order; empty when none.
     ensemble : EnsembleSection
         Members and rain perturbations of ensemble runs (optional section).
     source : pathlib.Path or None
-        The scenario file.
+        The scenario file (None when built from plain data).
     """
 
     name: str
@@ -452,10 +476,20 @@ def resolve_scenario_path(name_or_path: str | Path) -> Path:
     name_or_path : str or path-like
         A ``.toml`` path, or the name of a built-in scenario (``"valle_alto"``).
 
+    Returns
+    -------
+    pathlib.Path
+        The absolute path of the scenario file.
+
     Raises
     ------
     DataNotFoundError
         If neither a file nor a built-in scenario has that name.
+
+    Examples
+    --------
+    >>> resolve_scenario_path("valle_alto").name
+    'valle_alto.toml'
     """
     p = Path(name_or_path).expanduser()
     if p.is_file():
