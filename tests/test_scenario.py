@@ -133,3 +133,13 @@ def test_changing_only_shelter_settings_reuses_the_flood(tmp_path, caplog):
     with caplog.at_level("INFO", logger="drm"):
         run_scenario(path, progress=False)
     assert any("reusing the cached run" in r.message for r in caplog.records)
+
+
+def test_flooded_centre_depth_agrees_with_locate_centres():
+    import inspect
+
+    from drm.evacuation import locate_centres
+    from drm.scenario.schema import EvacuationSection
+
+    default = inspect.signature(locate_centres).parameters["max_depth_m"].default
+    assert EvacuationSection.__dataclass_fields__["centre_max_depth_m"].default.default == default

@@ -210,7 +210,8 @@ class EvacuationSection:
     response_sigma: Seconds = Field(default=1200.0, gt=0)
     compliance: float = Field(default=0.9, ge=0, le=1)
     informed: bool = True
-    centre_max_depth_m: float = Field(default=0.3, ge=0)
+    # the same default as drm.evacuation.locate_centres (a kerb's height; tests check they agree)
+    centre_max_depth_m: float = Field(default=0.15, ge=0)
     desks: int = Field(default=2, ge=1)
     registration_persons_h: float = Field(default=120.0, gt=0)
     persons_per_vehicle: float = Field(default=2.5, gt=0)
