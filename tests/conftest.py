@@ -34,7 +34,13 @@ def shared_data() -> Path:
 def shared_stage_cache(tmp_path_factory):
     """One cache of stage outputs (floods) for the whole session, so scenarios run once."""
     old = os.environ.get("DRM_CACHE")
-    os.environ["DRM_CACHE"] = str(tmp_path_factory.mktemp("drm-cache"))
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # under pytest-xdist: one cache in the session's base folder, shared by the workers
+        cache = tmp_path_factory.getbasetemp().parent / "drm-cache"
+        cache.mkdir(exist_ok=True)
+    else:
+        cache = tmp_path_factory.mktemp("drm-cache")
+    os.environ["DRM_CACHE"] = str(cache)
     yield
     if old is None:
         del os.environ["DRM_CACHE"]
