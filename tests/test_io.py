@@ -314,7 +314,8 @@ def test_read_centres_with_defaults(tmp_path):
     c = io.read_centres(tmp_path / "c.csv")
     assert list(c.index) == ["c1", "c2"]
     assert c.loc["c1", "floor_area_m2"] == 1200.0
-    assert c.loc["c2", "showers"] == 0  # optional column filled with its default
+    assert "showers" not in c.columns  # not surveyed: absent, so it limits nothing downstream
+    assert c.loc["c2", "type"] == "church"
     assert bool(c.loc["c1", "accessible"])
     assert not bool(c.loc["c2", "accessible"])
     assert c["toilets"].dtype == np.int64

@@ -234,12 +234,11 @@ CENTRE_COLUMNS = [
         exclusive=True,
         doc="declared capacity, persons",
     ),
-    Column("toilets", "int", required=False, default=0, minimum=0, doc="working toilets"),
-    Column("showers", "int", required=False, default=0, minimum=0, doc="showers or bathing spaces"),
-    Column("taps", "int", required=False, default=0, minimum=0, doc="water taps"),
-    Column(
-        "water_storage_l", required=False, default=0.0, minimum=0.0, doc="water storage in litres"
-    ),
+    # not surveyed (column absent): left out, so it limits neither capacity nor the assessment
+    Column("toilets", "int", required=False, minimum=0, doc="working toilets"),
+    Column("showers", "int", required=False, minimum=0, doc="showers or bathing spaces"),
+    Column("taps", "int", required=False, minimum=0, doc="water taps"),
+    Column("water_storage_l", required=False, minimum=0.0, doc="water storage in litres"),
     Column(
         "accessible",
         "bool",
@@ -255,9 +254,10 @@ def read_centres(path: str | os.PathLike[str], *, crs: Any = None) -> pd.DataFra
 
     Required columns: ``id``, ``name``, ``floor_area_m2`` (> 0) and ``x``, ``y``
     (m) or ``lon``, ``lat`` (degrees, converted to ``crs``). Optional, with
-    defaults: ``type`` ("other"), ``capacity_persons`` (declared, > 0),
-    ``toilets``, ``showers``, ``taps`` (0), ``water_storage_l`` (0),
-    ``accessible`` (true).
+    defaults: ``type`` ("other"), ``accessible`` (true); optional without a
+    default (a column that is absent was not surveyed, and limits neither the
+    capacity nor the assessment): ``capacity_persons`` (declared, > 0),
+    ``toilets``, ``showers``, ``taps``, ``water_storage_l`` (L).
 
     Parameters
     ----------

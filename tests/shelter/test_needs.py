@@ -119,3 +119,19 @@ def test_capacity_binding_constraints_and_errors():
         capacity(c.drop(columns="floor_area_m2"))
     with pytest.raises(InputError, match="no covered-space rate"):
         capacity(c, "bnpb-2008")
+
+
+def test_unsurveyed_facilities_limit_neither_capacity_nor_assessment(tmp_path):
+    """A centres file without toilet, tap or water columns: capacity from floor area only."""
+    from drm.io import read_centres
+    from drm.shelter import assess
+
+    path = tmp_path / "centres.csv"
+    path.write_text("id,name,x,y,floor_area_m2\nA,Escuela,0,0,350\nB,Iglesia,100,0,700\n")
+    centres = read_centres(path)
+    cap = capacity(centres, "sphere-2018")
+    # Sphere: 3.5 m² of covered space per person
+    assert cap["capacity_persons"].tolist() == [100.0, 200.0]
+    assert set(cap["binding"]) == {"space"}
+    table = assess(centres, {"A": 80.0, "B": 150.0}, "sphere-2018").table
+    assert len(table) > 0
