@@ -6,9 +6,6 @@ import pytest
 import drm
 from drm.cli import main
 
-# the sample scenario runs once per worker: keep its users together under pytest-xdist
-pytestmark = pytest.mark.xdist_group("valle_alto")
-
 
 def test_version(capsys):
     with pytest.raises(SystemExit) as exit_info:

@@ -4,9 +4,6 @@ from pathlib import Path
 
 import pytest
 
-# the sample scenario runs once per worker: keep its users together under pytest-xdist
-pytestmark = pytest.mark.xdist_group("valle_alto")
-
 EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.ipynb"))
 
 

@@ -8,9 +8,6 @@ import pytest
 from drm.cli import main
 from drm.scenario.exercise import situation_reports
 
-# the sample scenario runs once per worker: keep its users together under pytest-xdist
-pytestmark = pytest.mark.xdist_group("valle_alto")
-
 
 @pytest.fixture(scope="module")
 def reports(valle_alto_run):

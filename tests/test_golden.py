@@ -27,9 +27,6 @@ import pytest
 
 import drm
 
-# the sample scenario runs once per worker: keep its users together under pytest-xdist
-pytestmark = pytest.mark.xdist_group("valle_alto")
-
 GOLDEN = Path(__file__).parent / "golden"
 # machine- and checkout-dependent entries, not results
 SKIP = (

@@ -9,9 +9,6 @@ import drm
 from drm.errors import DataNotFoundError, ScenarioError
 from drm.scenario import load_inputs, load_scenario, run_scenario
 
-# the sample scenario runs once per worker: keep its users together under pytest-xdist
-pytestmark = pytest.mark.xdist_group("valle_alto")
-
 REPO = Path(__file__).resolve().parents[1]
 SCENARIO = REPO / "scenarios" / "valle_alto.toml"
 

@@ -18,9 +18,6 @@ from drm.report.checklist import PHASES, mend_checklist
 from drm.report.i18n import TEXT
 from drm.report.tables import load_outputs
 
-# the sample scenario runs once per worker: keep its users together under pytest-xdist
-pytestmark = pytest.mark.xdist_group("valle_alto")
-
 HEADINGS = ("h_decision", "h_when", "h_people", "h_clearance", "h_centres", "h_stock", "h_mend",
             "h_maps", "h_timelines", "h_tables", "h_notes")  # fmt: skip
 FIGURES = ("evacuation_map", "hazard_map", "arrival_map", "input_map", "timeline")
