@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from drm._heap import heap_pop, heap_push
+
 
 @njit(cache=True)
 def earliest_route(
@@ -70,25 +72,8 @@ def earliest_route(
     found = -1
     while size > 0:
         t = heap_t[0]
-        u = heap_n[0]
+        u = heap_pop(heap_t, heap_n, size)
         size -= 1
-        if size > 0:  # move the last item to the root and sift it down
-            lt = heap_t[size]
-            ln = heap_n[size]
-            i = 0
-            while True:
-                c = 2 * i + 1
-                if c >= size:
-                    break
-                if c + 1 < size and heap_t[c + 1] < heap_t[c]:
-                    c += 1
-                if heap_t[c] >= lt:
-                    break
-                heap_t[i] = heap_t[c]
-                heap_n[i] = heap_n[c]
-                i = c
-            heap_t[i] = lt
-            heap_n[i] = ln
         if t > best[u]:
             continue  # stale entry
         if is_target[u]:
@@ -108,17 +93,8 @@ def earliest_route(
                     ntouch += 1
                 best[v] = arrive
                 pred[v] = e
-                i = size
+                heap_push(heap_t, heap_n, size, arrive, v)
                 size += 1
-                while i > 0:
-                    p = (i - 1) >> 1
-                    if heap_t[p] <= arrive:
-                        break
-                    heap_t[i] = heap_t[p]
-                    heap_n[i] = heap_n[p]
-                    i = p
-                heap_t[i] = arrive
-                heap_n[i] = v
     if found < 0:
         route = np.full(1, -1, dtype=np.int64)
     else:

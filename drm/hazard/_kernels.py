@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from drm._heap import heap_pop, heap_push
+
 OUTLET = np.uint8(0)
 UNSEEN = np.uint8(254)
 NODATA = np.uint8(255)
@@ -36,50 +38,6 @@ def neighbour_offsets(width: int) -> np.ndarray:
     """Flat-index offsets of the eight neighbours E, SE, S, SW, W, NW, N, NE."""
     w = np.int64(width)
     return np.array([1, w + 1, w, w - 1, -1, -w - 1, -w, -w + 1], dtype=np.int64)
-
-
-# ---------------------------------------------------------------- binary heap
-# A min-heap of (key, value) pairs in two arrays sized for every cell: each
-# cell enters at most once, and pages never touched cost no memory.
-
-
-@njit(cache=True)
-def _heap_push(keys, vals, size, key, val):
-    """Insert ``(key, val)`` into a heap holding ``size`` items."""
-    i = size
-    while i > 0:
-        parent = (i - 1) >> 1
-        if keys[parent] <= key:
-            break
-        keys[i] = keys[parent]
-        vals[i] = vals[parent]
-        i = parent
-    keys[i] = key
-    vals[i] = val
-
-
-@njit(cache=True)
-def _heap_pop(keys, vals, size):
-    """Remove the smallest item of a heap holding ``size`` items; return its value."""
-    top = vals[0]
-    size -= 1
-    last_k = keys[size]
-    last_v = vals[size]
-    i = 0
-    while True:
-        child = 2 * i + 1
-        if child >= size:
-            break
-        if child + 1 < size and keys[child + 1] < keys[child]:
-            child += 1
-        if keys[child] >= last_k:
-            break
-        keys[i] = keys[child]
-        vals[i] = vals[child]
-        i = child
-    keys[i] = last_k
-    vals[i] = last_v
-    return top
 
 
 # ---------------------------------------------------------------- flooding
@@ -155,13 +113,13 @@ def flood(z, width, seeds):
     vals = np.empty(z.size, dtype=np.int64)
     size = 0
     for s in seed_list:
-        _heap_push(keys, vals, size, z[s], s)
+        heap_push(keys, vals, size, z[s], s)
         size += 1
     # each cell enters the queue once; cells waiting for the heap are noted
     # in the already consumed front part of the same array
     queue = np.empty(z.size, dtype=np.int64)
     while size > 0:
-        c = _heap_pop(keys, vals, size)
+        c = heap_pop(keys, vals, size)
         size -= 1
         level = z[c]
         head = 0
@@ -206,7 +164,7 @@ def flood(z, width, seeds):
             p = queue[e]
             for k in range(8):
                 if code[p + off[k]] == UNSEEN:
-                    _heap_push(keys, vals, size, z[p], p)
+                    heap_push(keys, vals, size, z[p], p)
                     size += 1
                     break
     return code
@@ -226,7 +184,7 @@ def flood_epsilon(z, width, seeds):
     vals = np.empty(z.size, dtype=np.int64)
     size = 0
     for s in seed_list:
-        _heap_push(keys, vals, size, z[s], s)
+        heap_push(keys, vals, size, z[s], s)
         size += 1
     pit = np.empty(z.size, dtype=np.int64)
     head = 0
@@ -236,7 +194,7 @@ def flood_epsilon(z, width, seeds):
             c = pit[head]
             head += 1
         else:
-            c = _heap_pop(keys, vals, size)
+            c = heap_pop(keys, vals, size)
             size -= 1
             head = 0
             tail = 0
@@ -250,7 +208,7 @@ def flood_epsilon(z, width, seeds):
                     pit[tail] = nb
                     tail += 1
                 else:
-                    _heap_push(keys, vals, size, z[nb], nb)
+                    heap_push(keys, vals, size, z[nb], nb)
                     size += 1
     return code
 

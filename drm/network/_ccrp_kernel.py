@@ -20,45 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from drm._heap import heap_pop, heap_push
+
 EPS = 1e-9
-
-
-@njit(cache=True)
-def _push(hk: np.ndarray, hn: np.ndarray, size: int, key: float, node: int) -> int:
-    j = size
-    while j > 0:
-        p = (j - 1) >> 1
-        if hk[p] <= key:
-            break
-        hk[j] = hk[p]
-        hn[j] = hn[p]
-        j = p
-    hk[j] = key
-    hn[j] = node
-    return size + 1
-
-
-@njit(cache=True)
-def _pop(hk: np.ndarray, hn: np.ndarray, size: int) -> int:
-    node = hn[0]
-    size -= 1
-    lk, ln = hk[size], hn[size]
-    j = 0
-    while True:
-        c = 2 * j + 1
-        if c >= size:
-            break
-        if c + 1 < size and hk[c + 1] < hk[c]:
-            c += 1
-        if hk[c] >= lk:
-            break
-        hk[j] = hk[c]
-        hn[j] = hn[c]
-        j = c
-    if size > 0:
-        hk[j] = lk
-        hn[j] = ln
-    return node
 
 
 @njit(cache=True)
@@ -79,9 +43,10 @@ def earliest_route(indptr, head, tau, node_cap, home, sink_open, edge_av, node_a
     for s in range(n):
         if home[s]:
             arrival[s] = 0
-            size = _push(hk, hn, size, 0.0, s)
+            heap_push(hk, hn, size, 0.0, s)
+            size += 1
     while size > 0:
-        u = _pop(hk, hn, size)
+        u = heap_pop(hk, hn, size)
         size -= 1
         if settled[u]:
             continue
@@ -113,7 +78,8 @@ def earliest_route(indptr, head, tau, node_cap, home, sink_open, edge_av, node_a
                 arrival[v] = t + tau[e]
                 pred[v] = e
                 dep[v] = t
-                size = _push(hk, hn, size, float(t + tau[e]), v)
+                heap_push(hk, hn, size, float(t + tau[e]), v)
+                size += 1
     return -1
 
 
