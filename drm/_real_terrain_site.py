@@ -37,7 +37,7 @@ import pandas as pd
 import xarray as xr
 from scipy import ndimage
 
-from drm.datasets import real_terrain
+from drm.datasets import _alternating_blocks, real_terrain
 from drm.grids import grid_bounds, new_grid_like
 from drm.hazard.terrain import fill_depressions, flow_accumulation, flow_directions, hand
 
@@ -187,15 +187,9 @@ def idf_intensity(return_period_yr: float, duration_min: Any) -> Any:
 
 def hyetograph() -> np.ndarray:
     """Point rain (mm/h) in 10-min blocks over 24 h by the alternating block method."""
-    n = int(STORM_S // STEP_S)
-    minutes = STEP_S / 60.0 * np.arange(1, n + 1)
-    blocks = np.diff(idf_intensity(RETURN_PERIOD_YR, minutes) * minutes / 60.0, prepend=0.0)
-    order = [PEAK_BLOCK]
-    for k in range(1, n):
-        order += [q for q in (PEAK_BLOCK + k, PEAK_BLOCK - k) if 0 <= q < n]
-    out = np.zeros(n)
-    out[order[:n]] = blocks
-    return out * 3600.0 / STEP_S
+    minutes = STEP_S / 60.0 * np.arange(1, int(STORM_S // STEP_S) + 1)
+    depth = idf_intensity(RETURN_PERIOD_YR, minutes) * minutes / 60.0
+    return _alternating_blocks(depth, STEP_S, PEAK_BLOCK)
 
 
 def rain_axes() -> tuple[np.ndarray, np.ndarray]:

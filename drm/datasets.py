@@ -631,17 +631,28 @@ def idf_intensity(return_period_yr: float, duration_min: Any) -> Any:
     return IDF_K * return_period_yr**IDF_M / (np.asarray(duration_min, dtype=float) + IDF_B_MIN) ** IDF_C
 
 
-def _hyetograph(return_period_yr: float) -> np.ndarray:
-    """Point rain (mm/h) in 10-min blocks over 24 h, alternating block method."""
-    n = int(STORM_S // STEP_S)
-    minutes = STEP_S / 60.0 * np.arange(1, n + 1)
-    blocks = np.diff(idf_intensity(return_period_yr, minutes) * minutes / 60.0, prepend=0.0)
-    order = [PEAK_BLOCK]
+def _alternating_blocks(depth_mm: np.ndarray, step_s: float, peak_block: int) -> np.ndarray:
+    """Rain rates (mm/h) by the alternating block method (Chow, Maidment & Mays 1988, 14.4).
+
+    ``depth_mm[k]`` is the IDF depth over the first ``k + 1`` blocks of ``step_s``
+    seconds; the block increments are placed largest first at ``peak_block``, then
+    alternately after and before it.
+    """
+    n = depth_mm.size
+    blocks = np.diff(depth_mm, prepend=0.0)
+    order = [peak_block]
     for k in range(1, n):
-        order += [q for q in (PEAK_BLOCK + k, PEAK_BLOCK - k) if 0 <= q < n]
+        order += [q for q in (peak_block + k, peak_block - k) if 0 <= q < n]
     out = np.zeros(n)
     out[order[:n]] = blocks
-    return out * 3600.0 / STEP_S
+    return out * 3600.0 / step_s
+
+
+def _hyetograph(return_period_yr: float) -> np.ndarray:
+    """Point rain (mm/h) in 10-min blocks over 24 h, alternating block method."""
+    minutes = STEP_S / 60.0 * np.arange(1, int(STORM_S // STEP_S) + 1)
+    depth = idf_intensity(return_period_yr, minutes) * minutes / 60.0
+    return _alternating_blocks(depth, STEP_S, PEAK_BLOCK)
 
 
 def _rain_axes() -> tuple[np.ndarray, np.ndarray]:
