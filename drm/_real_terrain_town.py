@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -324,23 +323,6 @@ class _RealTerrainTown(SampleTown):
             f"{capacity:,} persons at {NOMINAL_SPACE_M2} m²/person\n"
             f"  warehouses   {len(self.warehouses)}, holding {len(self.stock)} stock lines with the centres"
         )
-
-
-def checkout_folder(name: str) -> Path:
-    """Return ``hazard_data/<name>`` of the source checkout drm runs from.
-
-    Raises
-    ------
-    InputError
-        If drm does not run from a source checkout.
-    """
-    root = Path(__file__).resolve().parent.parent
-    if not (root / "pyproject.toml").is_file() or not (root / "hazard_data").is_dir():
-        raise InputError(
-            f"no source checkout around {Path(__file__).parent} to write hazard_data/{name} into; "
-            f"pass a directory, e.g. write_real_terrain_town('{name}')"
-        )
-    return root / "hazard_data" / name
 
 
 def _grid(like: Any, data: np.ndarray, name: str, units: str, long_name: str, dtype: Any) -> Any:

@@ -1326,15 +1326,25 @@ def write_valley_town(directory: str | os.PathLike[str] | None = None, seed: int
     >>> paths["dem"].name  # doctest: +SKIP
     'dem.nc'
     """
-    if directory is None:
-        root = Path(__file__).resolve().parent.parent
-        if not (root / "pyproject.toml").is_file() or not (root / "hazard_data").is_dir():
-            raise InputError(
-                f"no source checkout around {Path(__file__).parent} to write hazard_data/valle_alto into; "
-                "pass a directory, e.g. write_valley_town('valle_alto')"
-            )
-        directory = root / "hazard_data" / "valle_alto"
-    return valley_town(seed).write(directory)
+    target = _checkout_folder("valle_alto", "write_valley_town") if directory is None else directory
+    return valley_town(seed).write(target)
+
+
+def _checkout_folder(name: str, writer: str) -> Path:
+    """Return ``hazard_data/<name>`` of the source checkout drm runs from.
+
+    Raises
+    ------
+    InputError
+        If drm does not run from a source checkout (``writer`` names the function to call).
+    """
+    root = Path(__file__).resolve().parent.parent
+    if not (root / "pyproject.toml").is_file() or not (root / "hazard_data").is_dir():
+        raise InputError(
+            f"no source checkout around {Path(__file__).parent} to write hazard_data/{name} into; "
+            f"pass a directory, e.g. {writer}('{name}')"
+        )
+    return root / "hazard_data" / name
 
 
 # --------------------------------------------------------------------------- real terrain
@@ -1446,9 +1456,7 @@ def write_real_terrain_town(
     >>> paths["rain_100yr"].name  # doctest: +SKIP
     'rain_100yr.nc'
     """
-    from drm._real_terrain_town import checkout_folder
-
-    target = checkout_folder("jacksboro") if directory is None else directory
+    target = _checkout_folder("jacksboro", "write_real_terrain_town") if directory is None else directory
     return real_terrain_town(seed).write(target)
 
 
