@@ -1,20 +1,27 @@
-"""Readable text and HTML forms for drm's result objects (shared by every stage).
+"""Readable text, HTML and data files for drm's result objects (shared by every stage).
 
 A result class lists what matters in ``_summary()`` as ``(label, value)``
-pairs and its tables in ``_tables()``; :class:`ResultMixin` turns them into a
-short text block for the console and a small table for Jupyter. Tables are
-shown by their size in the text form and by their first rows in HTML.
+pairs, its tables in ``_tables()`` and its grids in ``_datasets()``;
+:class:`ResultMixin` turns them into a short text block for the console, a
+small table for Jupyter and files on disk (:meth:`ResultMixin.to_files`).
+Tables are shown by their size in the text form and by their first rows in
+HTML. Each result also draws itself with its own ``plot()``.
 """
 
 from __future__ import annotations
 
 import html
+import os
+import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
+from drm.io import write_grid, write_table
 from drm.units import format_duration
 
 __all__ = ["ResultMixin", "fmt_number", "fmt_seconds", "html_block", "text_block"]
@@ -78,7 +85,14 @@ def html_block(
 
 
 class ResultMixin:
-    """Mixin giving a frozen result dataclass a readable text and HTML form."""
+    """Mixin giving a frozen result dataclass a text and HTML form and its data files.
+
+    A subclass (``@dataclass(frozen=True, repr=False)``, so that the dataclass
+    does not replace the mixin's ``__repr__``) lists ``_summary()``, the
+    ``(label, value)`` rows that matter, and optionally ``_tables()``,
+    ``(label, pandas.DataFrame)`` pairs, and ``_datasets()``, ``(label,
+    xarray.Dataset)`` pairs; every label names its file in :meth:`to_files`.
+    """
 
     def _summary(self) -> list[tuple[str, Any]]:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -86,8 +100,62 @@ class ResultMixin:
     def _tables(self) -> list[tuple[str, pd.DataFrame]]:
         return []
 
+    def _datasets(self) -> list[tuple[str, xr.Dataset]]:
+        return []
+
     def __repr__(self) -> str:
         return text_block(type(self).__name__, self._summary(), self._tables())
 
     def _repr_html_(self) -> str:
         return html_block(type(self).__name__, self._summary(), self._tables())
+
+    def to_files(self, folder: str | os.PathLike[str], *, prefix: str = "") -> dict[str, Path]:
+        """Write the result's tables as CSV and its grids as NetCDF, each file atomically.
+
+        Parameters
+        ----------
+        folder : str or path-like
+            The output folder (created if needed).
+        prefix : str
+            Put before every file name, e.g. ``"evacuation_"``.
+
+        Returns
+        -------
+        dict of str to pathlib.Path
+            The files by name: the prefix and the table's or grid's label in
+            snake case, which is also the file's stem (``<name>.csv``: UTF-8,
+            with the index; ``<name>.nc``: NetCDF4, zlib-compressed, units and
+            CRS kept as attributes).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from dataclasses import dataclass
+        >>> @dataclass(frozen=True, repr=False)
+        ... class Count(ResultMixin):
+        ...     zones: pd.DataFrame
+        ...     def _summary(self):
+        ...         return [("zones", len(self.zones))]
+        ...     def _tables(self):
+        ...         return [("persons by zone", self.zones)]
+        >>> r = Count(pd.DataFrame({"persons": [3, 5]}, index=pd.Index(["Z1", "Z2"], name="zone")))
+        >>> files = r.to_files(tempfile.mkdtemp(), prefix="town_")
+        >>> files["town_persons_by_zone"].name
+        'town_persons_by_zone.csv'
+        >>> files["town_persons_by_zone"].read_text(encoding="utf-8").splitlines()
+        ['zone,persons', 'Z1,3', 'Z2,5']
+        """
+        out = Path(folder)
+        files: dict[str, Path] = {}
+        for label, table in self._tables():
+            name = prefix + _snake(label)
+            files[name] = write_table(table, out / f"{name}.csv")
+        for label, ds in self._datasets():
+            name = prefix + _snake(label)
+            files[name] = write_grid(ds, out / f"{name}.nc")
+        return files
+
+
+def _snake(label: str) -> str:
+    """``label`` in snake case: ``'by issue'`` -> ``'by_issue'``."""
+    return re.sub(r"[^0-9a-z]+", "_", label.lower()).strip("_")

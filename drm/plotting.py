@@ -1,4 +1,4 @@
-"""Plot helpers shared by every stage: hillshade backdrops, map axes, scale bars.
+"""Plot helpers shared by every stage: hillshade backdrops, map axes, scale bars, arrival curves.
 
 All functions draw on matplotlib Axes given by the caller (or a new Figure)
 and return what they made, so figures compose; nothing is shown or saved
@@ -17,7 +17,7 @@ from matplotlib.colors import LightSource
 
 from drm.grids import check_grid, grid_bounds
 
-__all__ = ["OKABE_ITO", "add_scale_bar", "hillshade", "map_axes", "plot_hillshade"]
+__all__ = ["OKABE_ITO", "add_scale_bar", "hillshade", "map_axes", "plot_arrivals", "plot_hillshade"]
 
 #: Okabe & Ito (2008) colour-blind-safe qualitative palette.
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
@@ -166,3 +166,61 @@ def add_scale_bar(ax: Axes, *, location: str = "lower right") -> None:
         ax.transData, length, label, location, pad=0.4, frameon=True, size_vertical=width / 200
     )
     ax.add_artist(bar)
+
+
+def plot_arrivals(
+    times_s: Any,
+    persons: Any,
+    *,
+    total: float | None = None,
+    clearance_s: float | None = None,
+    clearance_label: str = "clearance",
+    xlabel: str = "minutes after the order",
+    ax: Axes | None = None,
+) -> Axes:
+    """Draw the cumulative number of evacuees arrived as a step curve, with the clearance time.
+
+    Parameters
+    ----------
+    times_s : array_like
+        Arrival times (s), increasing.
+    persons : array_like
+        Cumulative persons arrived by each time.
+    total : float, optional
+        Persons to evacuate (drawn as a dotted line).
+    clearance_s : float, optional
+        Clearance or egress time (s), marked by a vertical line if finite.
+    clearance_label : str
+        Legend entry of that line; its time is appended.
+    xlabel : str
+        Label of the time axis, drawn in minutes.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; default: new ones on a new figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes, in minutes and persons.
+
+    Examples
+    --------
+    >>> ax = plot_arrivals([0.0, 600.0, 1200.0], [0.0, 40.0, 100.0], total=100.0, clearance_s=1200.0)
+    >>> ax.get_ylabel(), ax.get_legend_handles_labels()[1]
+    ('persons arrived', ['arrived', 'to evacuate', 'clearance: 20 min'])
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+    t = np.asarray(times_s, dtype=float) / 60.0
+    ax.step(t, np.asarray(persons, dtype=float), where="post", color=OKABE_ITO[4], label="arrived")
+    if total is not None:
+        ax.axhline(total, color="grey", ls=":", label="to evacuate")
+    if clearance_s is not None and np.isfinite(clearance_s):
+        minutes = clearance_s / 60.0
+        ax.axvline(
+            minutes, color=OKABE_ITO[5], ls="--", label=f"{clearance_label}: {minutes:,.0f} min"
+        )
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("persons arrived")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize="small", loc="lower right")
+    return ax

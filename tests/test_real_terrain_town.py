@@ -13,18 +13,20 @@ import shapely
 import xarray as xr
 
 import drm
-import drm.datasets
 import drm.io
-from drm.datasets import (
-    STOCK_UNITS,
-    SampleTown,
-    real_terrain,
-    real_terrain_town,
-    write_real_terrain_town,
-)
-from drm.errors import InputError
+from drm.datasets import real_terrain, real_terrain_town, write_real_terrain_town
+from drm.datasets._builders import STOCK_UNITS
 from drm.grids import check_grid, get_crs, grid_bounds, xy_to_rowcol
 from drm.hazard.terrain import fill_depressions, flow_accumulation, flow_directions, hand
+
+from .sample_town_checks import (
+    assert_bad_seeds_refused,
+    assert_committed_files_match,
+    assert_landcover_classes_cover_the_grid,
+    assert_same_town,
+    assert_writer_writes_the_generated_town,
+    town_fixtures,
+)
 
 COMMITTED = Path(__file__).resolve().parents[1] / "hazard_data" / "jacksboro"
 FILES = (
@@ -35,26 +37,7 @@ FILES = (
 WATER = 1
 
 
-@pytest.fixture(scope="module")
-def town() -> SampleTown:
-    return real_terrain_town(0)
-
-
-@pytest.fixture(scope="module")
-def again(town) -> SampleTown:
-    """A second generation with the same seed (the terrain analysis is cached per process;
-    the committed files, written by another process, check it across processes)."""
-    return real_terrain_town(0)
-
-
-@pytest.fixture(scope="module")
-def written(again, tmp_path_factory) -> dict[str, Path]:
-    return again.write(tmp_path_factory.mktemp("jacksboro"))
-
-
-@pytest.fixture(scope="module")
-def summary(town) -> dict:
-    return town.summary()
+town, again, written, summary = town_fixtures(real_terrain_town, "jacksboro")
 
 
 @pytest.fixture(scope="module")
@@ -74,18 +57,6 @@ def river(town):
     return water, shapely.MultiLineString(segments), np.nan_to_num(above, nan=np.inf)
 
 
-def assert_same_town(a: SampleTown, b: SampleTown) -> None:
-    for name in ("dem", "landcover", "population", "neighbourhood_id"):
-        xr.testing.assert_identical(getattr(a, name), getattr(b, name))
-    xr.testing.assert_identical(a.rainfall["100yr"], b.rainfall["100yr"])
-    pd.testing.assert_frame_equal(a.inflows["100yr"], b.inflows["100yr"])
-    for name in ("landcover_classes", "neighbourhoods", "centres", "warehouses", "stock"):
-        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
-    assert a.road_features == b.road_features
-    assert nx.utils.edges_equal(a.roads.edges(keys=True), b.roads.edges(keys=True))
-    assert dict(a.roads.nodes(data=True)) == dict(b.roads.nodes(data=True))
-
-
 # ----------------------------------------------------------------------------- determinism
 
 
@@ -103,10 +74,8 @@ def test_another_seed_changes_the_noise_not_the_layout(town):
     assert other.road_features == town.road_features
 
 
-@pytest.mark.parametrize("seed", [-1, 1.5, True, "0"])
-def test_a_bad_seed_is_refused(seed):
-    with pytest.raises(InputError, match="seed"):
-        real_terrain_town(seed)
+def test_bad_seeds_are_refused():
+    assert_bad_seeds_refused(real_terrain_town)
 
 
 # ----------------------------------------------------------------------------- files
@@ -157,15 +126,8 @@ def test_tables_and_roads_round_trip(town, written):
 
 
 def test_committed_files_are_what_the_generator_writes(written):
-    for name in FILES:
-        committed, fresh = COMMITTED / name, written[name.split(".")[0]]
-        hint = "run python -c 'import drm.datasets as d; d.write_real_terrain_town()'"
-        assert committed.is_file(), f"{committed} is missing: {hint}"
-        if name.endswith(".nc"):
-            with xr.open_dataset(committed) as a, xr.open_dataset(fresh) as b:
-                xr.testing.assert_identical(a.load(), b.load())
-        else:
-            assert committed.read_bytes() == fresh.read_bytes(), f"{name} differs: {hint}"
+    hint = "run python -m drm.datasets --town jacksboro"
+    assert_committed_files_match(written, COMMITTED, FILES, hint)
 
 
 def test_readme_quotes_the_measured_magnitudes(summary):
@@ -187,16 +149,9 @@ def test_readme_quotes_the_measured_magnitudes(summary):
 
 
 def test_write_real_terrain_town_writes_the_generated_town(again, tmp_path, monkeypatch):
-    seeds = []
-
-    def fake(seed: int = 0) -> SampleTown:
-        seeds.append(seed)
-        return again
-
-    monkeypatch.setattr(drm.datasets, "real_terrain_town", fake)
-    paths = write_real_terrain_town(tmp_path / "out", seed=3)
-    assert seeds == [3]
-    assert paths["dem"] == tmp_path / "out" / "dem.nc"
+    assert_writer_writes_the_generated_town(
+        write_real_terrain_town, "real_terrain_town", again, tmp_path, monkeypatch
+    )
 
 
 # ----------------------------------------------------------------------------- realism
@@ -332,12 +287,7 @@ def test_warehouses_stock_and_storm(town):
 
 
 def test_landcover_classes_cover_the_grid(town):
-    classes = town.landcover_classes
-    assert set(np.unique(town.landcover.values)) <= set(classes.index)
-    assert classes["manning_n"].between(0.01, 0.2).all()
-    assert classes["curve_number"].between(30, 100).all()
-    assert classes["source"].str.contains("Chow|2-D").all()
-    assert classes["source"].str.contains("TR-55|98").all()
+    assert_landcover_classes_cover_the_grid(town)
 
 
 def test_scenario_file_matches_the_data(town):

@@ -68,6 +68,7 @@ _PRELOAD = (
     "drm.ensemble.executors",
     "drm.scenario.run",
     "drm.scenario.stages",
+    "drm.scenario.result",
     "drm.hazard",
     "drm.warning",
     "drm.exposure",

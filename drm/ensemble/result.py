@@ -100,6 +100,9 @@ class EnsembleResult(ResultMixin):
             out.append(("failed members", self.failed))
         return out
 
+    def _datasets(self) -> list[tuple[str, xr.Dataset]]:
+        return [("probability", self.probability)] if self.probability.data_vars else []
+
     def trigger(
         self,
         threshold_m: float,
@@ -127,11 +130,12 @@ class EnsembleResult(ResultMixin):
         Returns
         -------
         EnsembleTrigger
+            The trigger decision per warning point.
 
         Raises
         ------
         InputError
-            No member finished.
+            When no member finished.
         """
         from drm.warning import ensemble_trigger
 

@@ -39,9 +39,8 @@ from drm.ensemble.members import Perturbation, ensemble_size, member_specs
 from drm.ensemble.result import EnsembleResult
 from drm.ensemble.store import finished, member_dir, member_key, write_manifest
 from drm.errors import InputError
-from drm.io import write_grid
+from drm.io import write_grid, write_table
 from drm.scenario.inputs import file_sha256, load_inputs
-from drm.scenario.outputs import write_table
 from drm.scenario.schema import Scenario, load_scenario
 
 __all__ = ["run_ensemble"]

@@ -32,14 +32,13 @@ import pandas as pd
 
 from drm._version import __version__
 from drm.grids import check_grid
-from drm.io import write_grid
-from drm.scenario.outputs import tables, write_table
-from drm.scenario.run import _digest, _solver_digest, write_json
+from drm.io import write_grid, write_json, write_table
+from drm.scenario.cache import digest, solver_digest
 from drm.warning import flood_series
 
 if TYPE_CHECKING:
     from drm.ensemble.members import MemberSpec
-    from drm.scenario.run import ScenarioResult
+    from drm.scenario.result import ScenarioResult
     from drm.scenario.schema import Scenario
 
 __all__ = [
@@ -101,7 +100,7 @@ def member_key(
     """
     settings = {k: v for k, v in scenario.to_dict().items() if k not in ("ensemble", "source")}
     pts = None if points is None else points[["x", "y"]].reset_index().to_dict("list")
-    return _digest(settings, input_hashes, spec.as_dict(), pts, __version__, _solver_digest())
+    return digest(settings, input_hashes, spec.as_dict(), pts, __version__, solver_digest())
 
 
 def finished(folder: Path, key: str) -> dict[str, Any] | None:
@@ -225,7 +224,7 @@ def write_member(
         "peak_rss_mib": _peak_rss_mib(),
     }
     files["summary"] = write_json({**result.summary, "member": record}, folder / "summary.json")
-    for stem, table in tables(result).items():
+    for stem, table in result.tables().items():
         if stem in _TABLES:
             files[stem] = write_table(table, folder / f"{stem}.csv")
     record["files"] = {k: v.name for k, v in files.items()}

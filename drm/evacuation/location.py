@@ -113,7 +113,62 @@ class LocationResult(ResultMixin):
         ]
 
     def _tables(self) -> list[tuple[str, pd.DataFrame]]:
-        return [("excluded", self.excluded), ("allocation", self.allocation)]
+        return [
+            ("excluded", self.excluded),
+            ("allocation", self.allocation),
+            ("unserved", self.unserved),
+        ]
+
+    def plot(self) -> Any:
+        """Demand served by each open site, and the share of demand within each travel cost.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            Left: demand (persons) served (MCLP: covered) by each open site,
+            and the demand left. Right: the cumulative share of all demand (%)
+            with an open site within a cost, in minutes for costs in seconds
+            (as from :func:`location_costs`).
+
+        Examples
+        --------
+        >>> r = locate_centres(np.array([[0, 5, 9], [5, 0, 4], [9, 4, 0]]) * 60.0, p=2)
+        >>> [ax.get_xlabel() for ax in r.plot().axes]
+        ['open site', 'travel time to the site (min)']
+        """
+        import matplotlib.pyplot as plt
+
+        from drm.plotting import OKABE_ITO
+
+        a = self.allocation
+        mclp = self.method == "mclp"
+        # MCLP sends demand it does not cover to the nearest open site too: count it only once
+        uncovered = a["demand_point"].isin(self.unserved.index) if mclp else np.zeros(len(a), bool)
+        served = a[~uncovered].groupby("site")["demand"].sum()
+        served = served.reindex(self.open_sites, fill_value=0.0)
+        left = float(self.unserved["demand"].sum())
+        total = float(served.sum()) + left
+        fig, ax = plt.subplots(1, 2, figsize=(12, 4.2), layout="constrained")
+        labels = [str(k) for k in served.index]
+        ax[0].bar(labels, served.to_numpy(), color=OKABE_ITO[4])
+        if left > 0:
+            ax[0].bar(["not covered" if mclp else "unserved"], [left], color=OKABE_ITO[5])
+        ax[0].set_xlabel("open site")
+        ax[0].set_ylabel("demand (persons)")
+        ax[0].tick_params(axis="x", labelrotation=45 if len(labels) > 8 else 0)
+        ax[0].set_title(f"{self.method} ({self.solver}): {len(self.open_sites)} sites")
+        by_cost = a.sort_values("cost")
+        ax[1].step(
+            np.r_[0.0, by_cost["cost"].to_numpy() / 60.0],
+            100.0 * np.r_[0.0, by_cost["demand"].cumsum().to_numpy()] / max(total, 1e-12),
+            where="post",
+            color=OKABE_ITO[4],
+        )
+        ax[1].set_xlabel("travel time to the site (min)")
+        ax[1].set_ylabel("demand served within that time (%)")
+        ax[1].set_ylim(0, 102)
+        ax[1].set_title("Coverage")
+        return fig
 
 
 def location_costs(

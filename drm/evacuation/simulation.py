@@ -29,7 +29,6 @@ travellers learn of them only then.
 
 from __future__ import annotations
 
-import html
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ import pandas as pd
 import simpy
 import xarray as xr
 
+from drm._display import ResultMixin
 from drm.errors import DrmWarning, InputError
 from drm.evacuation._td_dijkstra import earliest_route
 from drm.units import format_duration, parse_duration
@@ -159,8 +159,8 @@ def _home_flood_times(households: pd.DataFrame, flood: Any, depth_m: float) -> n
     return out
 
 
-@dataclass(frozen=True)
-class EvacuationResult:
+@dataclass(frozen=True, repr=False)
+class EvacuationResult(ResultMixin):
     """The outcome of :func:`simulate_evacuation`.
 
     Attributes
@@ -224,18 +224,9 @@ class EvacuationResult:
             "largest_road_queue": float(self.roads["max_queue"].max()) if len(self.roads) else 0.0,
         }
 
-    def __repr__(self) -> str:
+    def _summary(self) -> list[tuple[str, Any]]:
         s = self.summary()
-        return (
-            f"EvacuationResult({s['persons']:,.0f} persons in {s['households']:,} households by {self.mode}: "
-            f"{s['persons_safe']:,.0f} safe, {s['persons_caught']:,.0f} caught, "
-            f"{s['persons_stranded']:,.0f} stranded, {s['persons_stayed']:,.0f} stayed; "
-            f"clearance {format_duration(s['clearance_time_s'])})"
-        )
-
-    def _repr_html_(self) -> str:
-        s = self.summary()
-        rows = [
+        return [
             ("households / persons", f"{s['households']:,} / {s['persons']:,.0f} ({self.mode})"),
             ("safe in a centre", f"{s['persons_safe']:,.0f}"),
             ("caught by water", f"{s['persons_caught']:,.0f}"),
@@ -250,11 +241,15 @@ class EvacuationResult:
                 f"{s['largest_road_queue']:,.0f} {'persons' if self.mode == 'walk' else 'vehicles'}",
             ),
         ]
-        body = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
-            for k, v in rows
-        )
-        return f"<div><strong>EvacuationResult</strong><table>{body}</table></div>"
+
+    def _tables(self) -> list[tuple[str, pd.DataFrame]]:
+        return [
+            ("households", self.households),
+            ("timeline", self.timeline),
+            ("arrivals", self.arrivals.to_pandas()),
+            ("roads", self.roads),
+            ("events", self.events),
+        ]
 
     def plot(self) -> Any:
         """Evacuation curve, arrivals per centre and where people were caught.

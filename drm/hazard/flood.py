@@ -25,7 +25,6 @@ uniform flow once the Froude number exceeds about 0.3.
 
 from __future__ import annotations
 
-import html
 import logging
 import time as _time
 from collections.abc import Sequence
@@ -38,6 +37,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from drm._display import ResultMixin
 from drm._version import __version__
 from drm.errors import InputError, SolverError
 from drm.grids import GridSpec, check_grid, check_same_grid, xy_to_rowcol
@@ -118,8 +118,8 @@ class VolumeBalance:
         }
 
 
-@dataclass(frozen=True)
-class FloodResult:
+@dataclass(frozen=True, repr=False)
+class FloodResult(ResultMixin):
     """The outcome of :func:`simulate_flood`.
 
     Attributes
@@ -234,23 +234,33 @@ class FloodResult:
             "volume_balance": self.volume_balance.as_dict(),
         }
 
-    def __repr__(self) -> str:
-        s = self.summary()
-        return (
-            f"FloodResult({self.ds.sizes['y']}x{self.ds.sizes['x']} cells, "
-            f"{format_duration(s['duration_s'])} in {s['steps']} steps, "
-            f"max depth {s['max_depth_m']:.2f} m, flooded {s['flooded_area_km2']:.3f} km², "
-            f"volume error {s['volume_balance']['relative_error']:.1e})"
-        )
+    def to_dataset(self) -> xr.Dataset:
+        """The flood as one dataset: :attr:`ds` with the run's numbers in its attributes.
 
-    def _repr_html_(self) -> str:
+        Returns
+        -------
+        xarray.Dataset
+            ``ds`` (a shallow copy) whose ``attrs`` also hold the volume balance
+            (``volume_initial_m3`` ... ``volume_relative_error``), ``steps`` and
+            ``wall_time_s``: what :meth:`to_files` (``flood.nc``) and
+            ``drm.hazard.store.save_flood`` write, and
+            ``drm.hazard.store.load_flood`` reads back.
+        """
+        ds = self.ds.copy()
+        ds.attrs = {
+            **ds.attrs,
+            **{f"volume_{k}": v for k, v in self.volume_balance.as_dict().items()},
+            "steps": self.steps,
+            "wall_time_s": self.wall_time_s,
+        }
+        return ds
+
+    def _summary(self) -> list[tuple[str, Any]]:
         s = self.summary()
         vb = s["volume_balance"]
-        rows = [
-            (
-                "grid",
-                f"{self.ds.sizes['y']} × {self.ds.sizes['x']} cells of {self.ds.attrs['cell_size_m']:g} m",
-            ),
+        ny, nx = self.ds.sizes["y"], self.ds.sizes["x"]
+        return [
+            ("grid", f"{ny} × {nx} cells of {self.ds.attrs['cell_size_m']:g} m"),
             (
                 "simulated",
                 f"{format_duration(s['duration_s'])}, {s['steps']:,} steps, {s['wall_time_s']:.1f} s",
@@ -267,11 +277,9 @@ class FloodResult:
             ),
             ("volume error", f"{vb['relative_error']:.1e} of the water in"),
         ]
-        body = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
-            for k, v in rows
-        )
-        return f"<div><strong>FloodResult</strong><table>{body}</table></div>"
+
+    def _datasets(self) -> list[tuple[str, xr.Dataset]]:
+        return [("flood", self.to_dataset())]
 
 
 def _track_sources(

@@ -20,6 +20,9 @@ _VOLUMES = ("initial_m3", "rain_m3", "inflow_m3", "infiltration_m3", "outflow_m3
 def save_flood(result: FloodResult, path: str | os.PathLike[str]) -> Path:
     """Write a flood result (every variable, the solver attributes and the volume balance) atomically.
 
+    The file holds :meth:`FloodResult.to_dataset`: it is the ``flood.nc`` of
+    :meth:`FloodResult.to_files`.
+
     Parameters
     ----------
     result : FloodResult
@@ -31,14 +34,7 @@ def save_flood(result: FloodResult, path: str | os.PathLike[str]) -> Path:
     -------
     pathlib.Path
     """
-    ds = result.ds.copy()
-    ds.attrs = {
-        **ds.attrs,
-        **{f"volume_{k}": v for k, v in result.volume_balance.as_dict().items()},
-        "steps": result.steps,
-        "wall_time_s": result.wall_time_s,
-    }
-    return write_grid(ds, path)
+    return write_grid(result.to_dataset(), path)
 
 
 def load_flood(path: str | os.PathLike[str]) -> FloodResult:

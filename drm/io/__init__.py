@@ -5,7 +5,7 @@ the problem and the fix; every writer writes atomically (temporary file, then
 rename), so a crash never leaves a half-written output.
 """
 
-from drm.io._files import atomic_path
+from drm.io._files import atomic_path, write_json, write_table
 from drm.io.rainfall import rainfall_grid, read_rainfall
 from drm.io.rasters import read_asc, read_dem, read_grid, read_population, write_asc, write_grid
 from drm.io.roads import graph_from_lines, project_graph, read_roads, write_roads
@@ -40,5 +40,7 @@ __all__ = [
     "write_asc",
     "write_geojson",
     "write_grid",
+    "write_json",
     "write_roads",
+    "write_table",
 ]

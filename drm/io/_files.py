@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from drm.errors import DataNotFoundError, InputError
 
-__all__ = ["atomic_path", "file_format", "resolve_input"]
+__all__ = ["atomic_path", "file_format", "resolve_input", "write_json", "write_table"]
 
 _FORMATS = {
     ".nc": "netcdf",
@@ -109,3 +114,77 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with numpy scalars as Python numbers and NaN/inf as None, recursively."""
+    if isinstance(value, dict):
+        return {str(k): _plain(x) for k, x in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(x) for x in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def write_json(data: dict[str, Any], path: str | os.PathLike[str]) -> Path:
+    """Write ``data`` as indented UTF-8 JSON, atomically.
+
+    Parameters
+    ----------
+    data : dict
+        Plain data; numpy scalars become numbers and NaN or infinite floats
+        ``null`` (JSON has neither).
+    path : str or path-like
+        The file to write (its folder is created).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, json
+    >>> p = write_json({"depth_m": np.float64(0.5), "arrival_s": float("nan")},
+    ...                pathlib.Path(tempfile.mkdtemp()) / "s.json")
+    >>> json.loads(p.read_text())
+    {'depth_m': 0.5, 'arrival_s': None}
+    """
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        tmp.write_text(
+            json.dumps(_plain(data), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+    return target
+
+
+def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write a table as UTF-8 CSV with its index, atomically.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table; units belong in its column names (``depth_m``).
+    path : str or path-like
+        Where the CSV goes; missing folders are made.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written (``path``).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = write_table(pd.DataFrame({"persons": [3]}, index=pd.Index(["Z1"], name="zone")),
+    ...                 pathlib.Path(tempfile.mkdtemp()) / "t.csv")
+    >>> p.read_text().splitlines()
+    ['zone,persons', 'Z1,3']
+    """
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        df.to_csv(tmp, encoding="utf-8")
+    return target

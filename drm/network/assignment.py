@@ -105,7 +105,48 @@ class Assignment(ResultMixin):
         return out
 
     def _tables(self) -> list[tuple[str, pd.DataFrame]]:
-        return [("flows", self.flows), ("centres", self.centres)]
+        return [("flows", self.flows), ("centres", self.centres), ("origins", self.origins)]
+
+    def plot(self) -> Any:
+        """Persons sent to each centre against its capacity.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            Bars of persons assigned (persons over capacity in red) inside the
+            outline of each centre's capacity (persons).
+
+        Examples
+        --------
+        >>> import networkx as nx
+        >>> G = nx.MultiDiGraph()
+        >>> _ = G.add_edge("a", "c1", travel_time=60.0); _ = G.add_edge("a", "c2", travel_time=300.0)
+        >>> plan = assign(G, pd.DataFrame({"node": ["a"], "persons": [150]}),
+        ...               pd.DataFrame({"node": ["c1", "c2"], "capacity_persons": [100, 100]}))
+        >>> plan.plot().axes[0].get_ylabel()
+        'persons'
+        """
+        import matplotlib.pyplot as plt
+
+        from drm.plotting import OKABE_ITO
+
+        c = self.centres
+        names = [str(k) for k in c.index]
+        load = c["load_persons"].to_numpy(dtype=float)
+        cap = c["capacity_persons"].to_numpy(dtype=float)
+        fig, ax = plt.subplots(figsize=(max(5.0, 0.5 * len(c) + 2), 4), layout="constrained")
+        ax.bar(names, np.minimum(load, cap), color=OKABE_ITO[4], label="assigned")
+        over = np.maximum(load - cap, 0.0)
+        ax.bar(names, over, bottom=cap, color=OKABE_ITO[5], label="over capacity")
+        ax.bar(names, cap, fill=False, edgecolor="black", label="capacity")
+        ax.set_xlabel("centre")
+        ax.set_ylabel("persons")
+        ax.tick_params(axis="x", labelrotation=45 if len(c) > 8 else 0)
+        ax.set_title(
+            f"{self.method}: {self.assigned_persons:,.0f} of {self.total_persons:,.0f} persons assigned"
+        )
+        ax.legend(fontsize="small")
+        return fig
 
 
 def _persons(origins: pd.DataFrame) -> np.ndarray:

@@ -37,6 +37,8 @@ from drm.network._time_expanded import max_flow_by
 
 __all__ = ["CCRPResult", "QuickestEvacuation", "ccrp", "quickest_evacuation"]
 
+_STARTED = "minutes after the evacuation starts"
+
 
 @dataclass(frozen=True)
 class _Model:
@@ -204,7 +206,38 @@ class CCRPResult(ResultMixin):
         ]
 
     def _tables(self) -> list[tuple[str, pd.DataFrame]]:
-        return [("routes", self.routes)]
+        return [("routes", self.routes), ("stranded", self.stranded.to_frame())]
+
+    def plot(self) -> Any:
+        """Cumulative evacuees at the sinks over time, with the egress time marked.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            Persons arrived against minutes since the evacuation started, and
+            everybody to evacuate (those stranded included).
+
+        Examples
+        --------
+        >>> import networkx as nx
+        >>> G = nx.MultiDiGraph()
+        >>> _ = G.add_edge("home", "school", travel_time=120.0, capacity_persons_h=600.0)
+        >>> ccrp(G, {"home": 35}, ["school"]).plot().axes[0].get_ylabel()
+        'persons arrived'
+        """
+        from drm.plotting import plot_arrivals
+
+        arrived = self.arrivals()
+        ax = plot_arrivals(
+            np.r_[0.0, arrived.index.to_numpy(dtype=float)],
+            np.r_[self.safe_at_start_persons, arrived.to_numpy()],
+            total=self.evacuated_persons + float(self.stranded.sum()),
+            clearance_s=self.egress_time_s,
+            clearance_label="egress",
+            xlabel=_STARTED,
+        )
+        ax.set_title("CCRP evacuation plan")
+        return ax.figure
 
 
 def ccrp(
@@ -308,6 +341,10 @@ class QuickestEvacuation(ResultMixin):
         Length of a time step (s).
     lp_solves : int
         Number of maximum-flow problems solved in the search.
+    horizons : pandas.Series
+        At the start and at each horizon the search solved (index
+        ``horizon_s``, s): the most evacuees any plan brings to sinks by then
+        (persons, those already at one included).
     """
 
     egress_time_s: float
@@ -316,6 +353,7 @@ class QuickestEvacuation(ResultMixin):
     stranded_persons: float
     time_step_s: float
     lp_solves: int
+    horizons: pd.Series
 
     def _summary(self) -> list[tuple[str, Any]]:
         return [
@@ -325,6 +363,44 @@ class QuickestEvacuation(ResultMixin):
             ("stranded", fmt_number(self.stranded_persons)),
             ("max-flow problems solved", self.lp_solves),
         ]
+
+    def _tables(self) -> list[tuple[str, pd.DataFrame]]:
+        return [("horizons", self.horizons.to_frame())]
+
+    def plot(self) -> Any:
+        """The most evacuees at sinks by each horizon solved, with the minimum egress time.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            Persons at sinks against minutes since the evacuation started: a
+            point per horizon solved, held until the next one (a lower bound in
+            between), and everybody to evacuate.
+
+        Examples
+        --------
+        >>> import networkx as nx
+        >>> G = nx.MultiDiGraph()
+        >>> _ = G.add_edge("home", "school", travel_time=120.0, capacity_persons_h=600.0)
+        >>> quickest_evacuation(G, {"home": 35}, ["school"]).plot().axes[0].get_xlabel()
+        'minutes after the evacuation starts'
+        """
+        from drm.plotting import OKABE_ITO, plot_arrivals
+
+        t = self.horizons.index.to_numpy(dtype=float)
+        persons = self.horizons.to_numpy()
+        ax = plot_arrivals(
+            t,
+            persons,
+            total=self.evacuated_persons + self.stranded_persons,
+            clearance_s=self.egress_time_s,
+            clearance_label="minimum egress",
+            xlabel=_STARTED,
+        )
+        ax.plot(t[1:] / 60.0, persons[1:], "o", color=OKABE_ITO[4], label="horizons solved")
+        ax.legend(fontsize="small", loc="lower right")
+        ax.set_title("Quickest evacuation (maximum flow by each horizon)")
+        return ax.figure
 
 
 def quickest_evacuation(
@@ -380,36 +456,49 @@ def quickest_evacuation(
         G, supply, sinks, edge_capacity=edge_capacity, node_capacity=node_capacity,
         travel_time=travel_time, time_step_s=time_step_s,
     )
-    target = plan.evacuated_persons - float(m.safe_at_start.sum())
+    safe = float(m.safe_at_start.sum())
+    solved: list[tuple[int, float]] = []
+
+    def flow_by(steps: int) -> float:
+        solved.append((steps, max_flow_by(m, steps)))
+        return solved[-1][1]
+
+    target = plan.evacuated_persons - safe
     total = float(m.supply.sum())
     hi = max(1, round(plan.egress_time_s / m.time_step_s))
-    solves = 0
     if total > 0:
         # CCRP may strand people an optimal plan would place (full sinks); check with a long horizon
-        reach = max_flow_by(m, hi + int(m.tau.sum()) + 1)
-        solves += 1
-        target = max(target, reach)
+        target = max(target, flow_by(hi + int(m.tau.sum()) + 1))
     if target <= 1e-9:
         return QuickestEvacuation(
-            0.0, 0, float(m.safe_at_start.sum()), total, m.time_step_s, solves
+            0.0, 0, safe, total, m.time_step_s, len(solved), _horizons(solved, safe, m.time_step_s)
         )
-    while max_flow_by(m, hi) < target * (1 - 1e-9) - 1e-9:
-        solves += 1
+    while flow_by(hi) < target * (1 - 1e-9) - 1e-9:
         hi *= 2
-    solves += 1
     lo = 0
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        solves += 1
-        if max_flow_by(m, mid) >= target * (1 - 1e-9) - 1e-9:
+        if flow_by(mid) >= target * (1 - 1e-9) - 1e-9:
             hi = mid
         else:
             lo = mid
     return QuickestEvacuation(
         egress_time_s=hi * m.time_step_s,
         steps=hi,
-        evacuated_persons=target + float(m.safe_at_start.sum()),
+        evacuated_persons=target + safe,
         stranded_persons=total - target,
         time_step_s=m.time_step_s,
-        lp_solves=solves,
+        lp_solves=len(solved),
+        horizons=_horizons(solved, safe, m.time_step_s),
+    )
+
+
+def _horizons(solved: list[tuple[int, float]], safe: float, time_step_s: float) -> pd.Series:
+    """Evacuees at sinks (persons) by each horizon solved, and by 0 (those already there), by time (s)."""
+    by_steps = dict([(0, 0.0), *solved])
+    steps = sorted(by_steps)
+    return pd.Series(
+        [by_steps[k] + safe for k in steps],
+        index=pd.Index(np.asarray(steps, dtype=float) * time_step_s, name="horizon_s"),
+        name="evacuated_persons",
     )

@@ -107,7 +107,40 @@ class ClearanceResult(ResultMixin):
         return out
 
     def _tables(self) -> list[tuple[str, pd.DataFrame]]:
-        return [("bottlenecks", self.bottlenecks), ("groups", self.groups)]
+        return [
+            ("bottlenecks", self.bottlenecks),
+            ("groups", self.groups),
+            ("arrivals", self.arrivals.to_frame()),
+        ]
+
+    def plot(self) -> Any:
+        """Cumulative arrivals after the order, with the clearance time marked.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            Persons arrived against minutes after the order, and all evacuees.
+
+        Examples
+        --------
+        >>> import networkx as nx
+        >>> G = nx.MultiDiGraph()
+        >>> _ = G.add_edge("a", "c", travel_time=300.0, capacity_persons_h=600.0)
+        >>> flows = pd.DataFrame({"origin_node": ["a"], "centre_node": ["c"], "persons": [100.0]})
+        >>> clearance_time(G, flows, [0.0]).plot().axes[0].get_xlabel()
+        'minutes after the order'
+        """
+        from drm.plotting import plot_arrivals
+
+        ax = plot_arrivals(
+            self.arrivals.index.to_numpy(dtype=float),
+            self.arrivals.to_numpy(dtype=float),
+            total=float(self.groups["persons"].sum()),
+            clearance_s=self.clearance_time_s,
+            clearance_label=f"clearance ({self.fraction:.0%})",
+        )
+        ax.set_title("Static clearance estimate")
+        return ax.figure
 
 
 def _departure_grid(departure: Any, dt: float) -> np.ndarray:

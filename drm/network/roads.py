@@ -513,6 +513,53 @@ class Connectivity(ResultMixin):
             ("nodes outside it", fmt_number(n - self.sizes[0])),
         ]
 
+    def _tables(self) -> list[tuple[str, pd.DataFrame]]:
+        return [("components", self.component.to_frame())]
+
+    def plot(self, max_components: int = 30) -> Any:
+        """Sizes of the strongly connected components, largest first.
+
+        Parameters
+        ----------
+        max_components : int
+            Number of components drawn (the largest ones).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            Bars of nodes per component (log scale when they span more than a
+            factor 10), the largest one highlighted.
+
+        Examples
+        --------
+        >>> import networkx as nx
+        >>> G = nx.MultiDiGraph()
+        >>> _ = G.add_edge(0, 1, travel_time=1.0); _ = G.add_edge(1, 0, travel_time=1.0)
+        >>> _ = G.add_edge(1, 2, travel_time=1.0)
+        >>> connectivity(G).plot().axes[0].get_ylabel()
+        'nodes'
+        """
+        import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
+
+        from drm.plotting import OKABE_ITO
+
+        sizes = self.sizes[:max_components]
+        n = int(self.sizes.sum())
+        fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+        colours = [OKABE_ITO[4]] + [OKABE_ITO[5]] * (sizes.size - 1)
+        ax.bar(np.arange(sizes.size), sizes, color=colours)
+        if sizes[0] > 10 * sizes[-1]:
+            ax.set_yscale("log")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("component (0 = the largest)")
+        ax.set_ylabel("nodes")
+        ax.set_title(
+            f"{self.n_components:,} components; {n - int(self.sizes[0]):,} of {n:,} nodes "
+            "outside the largest"
+        )
+        return fig
+
 
 def connectivity(G: nx.Graph | RoadMatrix, weight: str = "travel_time") -> Connectivity:
     """Report the strongly connected components of a road graph.

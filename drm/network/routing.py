@@ -97,6 +97,47 @@ class TravelTimes(ResultMixin):
             ("weight", self.matrix.weight),
         ]
 
+    def _tables(self) -> list[tuple[str, pd.DataFrame]]:
+        return [("nearest source", self.to_frame())]
+
+    def plot(self) -> Any:
+        """Cumulative share of the targets within each time of their nearest source.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            One curve: the share of all targets (unreachable ones included, so it may
+            stay below 100 %) against the time in minutes.
+
+        Examples
+        --------
+        >>> import networkx as nx
+        >>> G = nx.MultiDiGraph()
+        >>> _ = G.add_edge("school", "a", travel_time=300.0); _ = G.add_edge("a", "b", travel_time=600.0)
+        >>> fig = travel_times(G, ["school"]).plot()
+        >>> fig.axes[0].get_xlabel()
+        'time from the nearest source (min)'
+        """
+        import matplotlib.pyplot as plt
+
+        from drm.plotting import OKABE_ITO
+
+        n = self.targets.size
+        times = np.sort(self.nearest_time_s[np.isfinite(self.nearest_time_s)]) / 60.0
+        fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+        ax.step(
+            np.r_[0.0, times],
+            100.0 * np.arange(times.size + 1) / max(n, 1),
+            where="post",
+            color=OKABE_ITO[4],
+        )
+        way = "from" if self.direction == "from_sources" else "to"
+        ax.set_xlabel(f"time {way} the nearest source (min)")
+        ax.set_ylabel("targets within that time (%)")
+        ax.set_ylim(0, 102)
+        ax.set_title(f"{n:,} targets, {n - times.size:,} unreachable")
+        return fig
+
     def to_frame(self) -> pd.DataFrame:
         """Return one row per target: its nearest source and the time (inf: unreachable).
 

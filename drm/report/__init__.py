@@ -1,7 +1,7 @@
 """Figures, tables and the HTML report built from a scenario's results.
 
 The figures (:mod:`drm.report.figures`) are drawn from a
-:class:`~drm.scenario.run.ScenarioResult`; the report (:func:`write_report`)
+:class:`~drm.scenario.result.ScenarioResult`; the report (:func:`write_report`)
 only reads the files a run wrote, so ``drm report OUT_DIR`` rebuilds it in
 either language without rerunning anything.
 """

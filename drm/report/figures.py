@@ -29,7 +29,7 @@ from drm.report.timeline import timeline
 
 if TYPE_CHECKING:
     from drm.scenario.inputs import ScenarioInputs
-    from drm.scenario.run import ScenarioResult
+    from drm.scenario.result import ScenarioResult
 
 __all__ = ["arrival_map", "evacuation_map", "hazard_map", "input_map", "save_figure", "timeline"]
 

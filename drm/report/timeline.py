@@ -22,7 +22,7 @@ from drm.report.i18n import Text
 from drm.units import DAY
 
 if TYPE_CHECKING:
-    from drm.scenario.run import ScenarioResult
+    from drm.scenario.result import ScenarioResult
 
 __all__ = ["timeline"]
 

@@ -1,7 +1,8 @@
 """Scenario files, their inputs, and the pipeline that runs them."""
 
 from drm.scenario.inputs import ScenarioInputs, load_inputs
-from drm.scenario.run import ScenarioResult, run_scenario
+from drm.scenario.result import ScenarioResult
+from drm.scenario.run import run_scenario
 from drm.scenario.schema import Scenario, load_scenario, resolve_scenario_path
 
 __all__ = [

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from drm.scenario.stages import inject_road_closures
 from drm.units import format_duration
 
 if TYPE_CHECKING:
-    from drm.scenario.run import ScenarioResult
+    from drm.scenario.result import ScenarioResult
 
 __all__ = ["SituationReport", "situation_reports"]
 
@@ -113,10 +114,9 @@ def situation_reports(
     names = [str(d.get("road_id") or d.get("name") or "") for _, _, d in G.edges(data=True)]
     # closed by the water, or earlier by a training inject
     closed_at = np.array([d.get("closure_time_s", np.inf) for _, _, d in G.edges(data=True)])
-    for inj in result.scenario.injects:
-        if inj.close_road is not None:
-            hit = np.array([n == inj.close_road for n in names], dtype=bool)
-            closed_at[hit] = np.minimum(closed_at[hit], inj.at)
+    for road, at in inject_road_closures(result.scenario).items():
+        hit = np.array([n == road for n in names], dtype=bool)
+        closed_at[hit] = np.minimum(closed_at[hit], at)
     exposure = result.exposure
     zones = exposure.zones
     zone_label = zones["name"] if "name" in zones else zones.index.astype(str)

@@ -1,15 +1,22 @@
 """The pipeline's stages: each turns a scenario section and the earlier stages' results into its own.
 
-Data flows one way: hazard → warning → exposure → roads → evacuation →
-shelters. Each function is small glue over the stage's public API (the
-science lives in :mod:`drm.hazard`, :mod:`drm.warning`, :mod:`drm.exposure`,
-:mod:`drm.network`, :mod:`drm.evacuation` and :mod:`drm.shelter`).
+Data flows one way, in the order :func:`drm.scenario.run_scenario` calls them:
+:func:`hazard_setup` → :func:`flood_stage` → :func:`decide_order` →
+:func:`exposure_stage` → :func:`road_network` → :func:`centre_table` →
+:func:`evacuation_stage` → :func:`decision_stage` → :func:`shelter_stage`.
+Each function is small glue over the stage's public API (the science lives in
+:mod:`drm.hazard`, :mod:`drm.warning`, :mod:`drm.exposure`, :mod:`drm.network`,
+:mod:`drm.evacuation` and :mod:`drm.shelter`); the exercise mode and the
+ensemble members use the same functions.
 """
 
 from __future__ import annotations
 
 import itertools
+import logging
+import warnings
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -18,22 +25,32 @@ import pandas as pd
 import xarray as xr
 
 from drm import io
-from drm.errors import InputError
+from drm.errors import DrmWarning, InputError
 from drm.grids import check_grid, xy_to_rowcol
+from drm.scenario.cache import flood_key
 from drm.scenario.inputs import ScenarioInputs
 from drm.scenario.schema import Scenario
 
 __all__ = [
+    "EvacuationStage",
     "HazardSetup",
+    "ShelterStage",
     "centre_table",
     "decide_order",
+    "decision_stage",
+    "evacuation_stage",
     "exposure_stage",
+    "flood_stage",
     "hazard_setup",
     "households",
+    "inject_road_closures",
     "resupply_routes",
     "road_network",
     "safe_nodes",
+    "shelter_stage",
 ]
+
+log = logging.getLogger("drm")
 
 
 @dataclass(frozen=True)
@@ -127,6 +144,45 @@ def hazard_setup(scenario: Scenario, inputs: ScenarioInputs) -> HazardSetup:
         infiltration=infiltration,
         inflows=inflows,
     )
+
+
+def flood_stage(
+    scenario: Scenario,
+    inputs: ScenarioInputs,
+    setup: HazardSetup,
+    cache: Path,
+    progress: bool | None = None,
+) -> Any:
+    """The flood of the scenario, from the cache when an identical run is there (:func:`drm.scenario.cache.flood_key`).
+
+    A new flood is written to ``cache/flood-<key>.nc`` for the next run.
+    """
+    from drm.hazard import simulate_flood
+    from drm.hazard.store import load_flood, save_flood
+
+    path = Path(cache) / f"flood-{flood_key(scenario, inputs)}.nc"
+    if path.exists():
+        log.info("flood: reusing the cached run %s", path.name)
+        return load_flood(path)
+    hz = scenario.hazard
+    result = simulate_flood(
+        setup.dem,
+        setup.rainfall,
+        manning_n=setup.manning_n,
+        infiltration=setup.infiltration,
+        curve_number=setup.curve_number,
+        soil=hz.soil,
+        duration=hz.duration,
+        output_interval=hz.output_interval,
+        boundaries=hz.boundaries,
+        inflows=list(setup.inflows),
+        arrival_depth_m=hz.arrival_depth_m,
+        theta=hz.theta,
+        alpha=hz.alpha,
+        progress=progress,
+    )
+    save_flood(result, path)
+    return result
 
 
 def decide_order(
@@ -303,6 +359,121 @@ def households(scenario: Scenario, exposure: Any, G: nx.MultiDiGraph, order_time
     return sample_departures(hh, model, order_time=order_time_s, seed=scenario.seed)
 
 
+def inject_road_closures(scenario: Scenario) -> dict[str, float]:
+    """Roads closed by the scenario's training injects: road id to the time it closes (s)."""
+    return {i.close_road: i.at for i in scenario.injects if i.close_road is not None}
+
+
+@dataclass(frozen=True)
+class EvacuationStage:
+    """What the evacuation stage produced.
+
+    Attributes
+    ----------
+    departures : Departures or None
+        Households with their departure times (None without an order or without people at risk).
+    evacuation : EvacuationResult or None
+        The simulated movement (None when nobody was ordered out).
+    notes : list of str
+        The warnings raised while simulating, one per distinct message.
+    """
+
+    departures: Any
+    evacuation: Any
+    notes: list[str]
+
+
+def evacuation_stage(
+    scenario: Scenario,
+    exposure: Any,
+    G: nx.MultiDiGraph,
+    centres: pd.DataFrame,
+    flood: Any,
+    order_time_s: float | None,
+    progress: bool | None = None,
+) -> EvacuationStage:
+    """Households leave after the order and move to the centres in use, on roads the flood and injects close.
+
+    Nothing moves without an order or without people at risk. Warnings
+    raised on the way (people far from any road, origins that reach no
+    centre) are logged once each and returned as notes for the summary.
+    """
+    from drm.evacuation import simulate_evacuation
+
+    used = centres[centres["used"]]
+    ev = scenario.evacuation
+    departures = evacuation = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DrmWarning)
+        if order_time_s is not None and exposure.total_at_risk > 0:
+            departures = households(scenario, exposure, G, order_time_s)
+            evacuation = simulate_evacuation(
+                G,
+                departures,
+                used,
+                mode=ev.mode,
+                flood=flood,
+                informed=ev.informed,
+                persons_per_vehicle=ev.persons_per_vehicle,
+                desks=ev.desks,
+                registration_persons_h=ev.registration_persons_h,
+                road_closures=inject_road_closures(scenario),
+                centre_closures={
+                    i.close_centre: i.at
+                    for i in scenario.injects
+                    if i.close_centre is not None and i.close_centre in used.index
+                },
+                safe_nodes=safe_nodes(G, flood),
+                progress=progress,
+            )
+    notes = sorted({str(w.message) for w in caught})
+    for note in notes:
+        log.warning("%s", note)
+    return EvacuationStage(departures, evacuation, notes)
+
+
+def decision_stage(scenario: Scenario, exposure: Any, evacuation: EvacuationStage,
+                   order_time_s: float | None) -> Any:  # fmt: skip
+    """Decision clock per zone: arrival − (dissemination + response + clearance) − margin.
+
+    The response time is the 90th percentile of the households' delay from
+    the order to departure, the clearance of each zone the 90th percentile of
+    its households' travel times (zones nobody left from take the longest).
+    Returns None when no zone has people at risk.
+    """
+    from drm.warning import decision_clock
+
+    zones = exposure.zones
+    at_risk = zones[zones["persons_at_risk"] > 0]
+    if at_risk.empty:
+        return None
+    response = 0.0
+    departures = evacuation.departures
+    if departures is not None:
+        leaving = departures.households[departures.households["outcome"] == "departs"]
+        if len(leaving):
+            response = float(np.quantile(leaving["departure_s"] - departures.order_time_s, 0.9))
+    clearance_by_zone = pd.Series(0.0, index=at_risk.index)
+    if evacuation.evacuation is not None:
+        hh = evacuation.evacuation.households
+        moved = hh[hh["outcome"] == "safe"]
+        if len(moved) and "zone" in moved.columns:
+            travel = (
+                (moved["arrival_s"] - moved["departure_s"]).groupby(moved["zone"]).quantile(0.9)
+            )
+            clearance_by_zone = travel.reindex(at_risk.index).fillna(
+                travel.max() if len(travel) else 0.0
+            )
+    return decision_clock(
+        at_risk["first_at_risk_s"],
+        dissemination=scenario.warning.dissemination,
+        response=response,
+        clearance=clearance_by_zone,
+        margin=scenario.warning.margin,
+        order_time=order_time_s,
+    )
+
+
 def resupply_routes(
     scenario: Scenario, inputs: ScenarioInputs, flood: Any, centres: pd.DataFrame
 ) -> pd.DataFrame | None:
@@ -359,3 +530,53 @@ def resupply_routes(
             routes.loc[sel, "closed_until_s"] = np.where(np.isfinite(flood_close), np.nan, end)
             routes.loc[sel, "closed_from_s"] = np.fmin(flood_close, inject.at)
     return routes
+
+
+@dataclass(frozen=True)
+class ShelterStage:
+    """What the shelter stage produced: operations over days and the centres' assessment (None when not run)."""
+
+    operations: Any
+    assessment: Any
+
+
+def shelter_stage(
+    scenario: Scenario,
+    inputs: ScenarioInputs,
+    flood: Any,
+    centres: pd.DataFrame,
+    evacuation: Any,
+) -> ShelterStage:
+    """Occupancy and stock of the centres in use over days, resupplied from the warehouses, and their assessment.
+
+    Runs only when people reached a centre and the scenario has a stock file;
+    people safe on high ground do not enter a centre.
+    """
+    from drm.shelter import assess, simulate_operations
+
+    if evacuation is None or inputs.stock is None:
+        return ShelterStage(None, None)
+    hh = evacuation.households
+    safe = hh[(hh["outcome"] == "safe") & (hh["centre"] != "safe ground")]
+    arrivals = safe.rename(columns={"arrival_s": "time_s"})[["time_s", "centre", "persons"]]
+    if not len(arrivals):
+        return ShelterStage(None, None)
+    used = centres[centres["used"]]
+    warehouses = inputs.warehouses
+    sites = set(used.index) | set(warehouses.index if warehouses is not None else [])
+    sh = scenario.shelter
+    operations = simulate_operations(
+        arrivals,
+        used,
+        inputs.stock[inputs.stock["site_id"].isin(sites)],
+        warehouses,
+        sh.standard,
+        days=sh.days,
+        returns=sh.return_after,
+        routes=resupply_routes(scenario, inputs, flood, used),
+        seed=scenario.seed,
+    )
+    assessment = assess(
+        used, operations, sh.standard, hazard=used["max_depth_m"], depth_threshold_m=0.0
+    )
+    return ShelterStage(operations, assessment)

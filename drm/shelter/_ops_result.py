@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from drm._display import fmt_number, html_block, text_block
+from drm._display import ResultMixin, fmt_number
 from drm.shelter.standards import Standard
 from drm.units import DAY
 
@@ -18,8 +18,8 @@ __all__ = ["OperationsResult", "build_result"]
 _UNMET = "unmet demand (item units): cumulative for periodic items, handouts owed now for items given once"
 
 
-@dataclass(frozen=True, eq=False)
-class OperationsResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class OperationsResult(ResultMixin):
     """Occupancy, consumption, stock and resupply of evacuation centres over time.
 
     Attributes
@@ -60,7 +60,7 @@ class OperationsResult:
     standard: str
     phase: str
 
-    def _rows(self) -> list[tuple[str, Any]]:
+    def _summary(self) -> list[tuple[str, Any]]:
         occ = self.ds["occupancy"].sum("centre")
         days = float(self.ds["time"][-1]) / DAY
         short = self.summary[self.summary["unmet"] > 1e-6]
@@ -80,13 +80,47 @@ class OperationsResult:
             ),
         ]
 
-    def __repr__(self) -> str:
-        return text_block("OperationsResult", self._rows(), [("summary", self.summary)])
+    def _tables(self) -> list[tuple[str, pd.DataFrame]]:
+        return [
+            ("summary", self.summary),
+            ("items", self.items_table()),
+            ("stockouts", self.stockouts),
+            ("deliveries", self.deliveries),
+            ("orders", self.orders),
+        ]
 
-    def _repr_html_(self) -> str:
-        return html_block(
-            "OperationsResult", self._rows(), [("summary by centre and item", self.summary)]
-        )
+    def _datasets(self) -> list[tuple[str, xr.Dataset]]:
+        return [("operations", self.ds)]
+
+    def items_table(self) -> pd.DataFrame:
+        """Stock and needs per item, all centres together.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by item: ``unit``, ``basis``, ``stock_start`` (every site,
+            start of the run), ``demand``, ``delivered``, ``consumed``,
+            ``unmet`` (item units), ``fill_rate``, ``first_stockout_s``,
+            ``centres_short`` (centres with unmet demand),
+            ``peak_need_per_day`` (the largest daily need of all centres
+            together, items used per day only) and ``days_of_cover_at_peak``
+            (``stock_start`` over that need; NaN for items handed out once).
+        """
+        ds = self.ds
+        by = self.summary.groupby(level="item", sort=False)
+        out = by[["unit", "basis"]].first()
+        out["stock_start"] = ds["stock"].isel(time=0).sum("site").to_series()
+        out = out.join(by[["demand", "delivered", "consumed", "unmet"]].sum())
+        out["fill_rate"] = (out["consumed"] / out["demand"]).where(out["demand"] > 0)
+        out["first_stockout_s"] = by["first_stockout_s"].min()
+        out["centres_short"] = by["unmet"].agg(lambda u: int((u > 1e-6).sum()))
+        demand = ds["demand"].sum("centre")
+        per_day = (demand.diff("time") / ds["time"].diff("time") * DAY).max("time")
+        used_daily = ds["days_of_cover"].notnull().any(("time", "centre"))
+        out["peak_need_per_day"] = per_day.where(used_daily).to_series()
+        need = out["peak_need_per_day"]
+        out["days_of_cover_at_peak"] = (out["stock_start"] / need).where(need > 0, np.nan)
+        return out
 
     def plot(self) -> Any:
         """Occupancy, stock on hand, unmet needs and water and sanitation ratios over days.

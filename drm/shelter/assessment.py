@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from drm._display import html_block, text_block
+from drm._display import ResultMixin
 from drm.errors import InputError
 from drm.shelter._inputs import check_centres
 from drm.shelter._ops_result import OperationsResult
@@ -32,8 +32,8 @@ _MEND = "CCCM site monitoring (MEND guide, CCCM Cluster 2014)"
 _SYMBOL = {"meets": "✓", "fails": "✗", "no data": "?", "not occupied": "-"}
 
 
-@dataclass(frozen=True, eq=False)
-class Assessment:
+@dataclass(frozen=True, eq=False, repr=False)
+class Assessment(ResultMixin):
     """Compliance of each centre with a standard (result of :func:`assess`).
 
     Attributes
@@ -68,7 +68,7 @@ class Assessment:
         """The rows that fail, with their shortfall."""
         return self.table[self.table["status"] == "fails"].reset_index(drop=True)
 
-    def _rows(self) -> list[tuple[str, Any]]:
+    def _summary(self) -> list[tuple[str, Any]]:
         counts = self.table["status"].value_counts()
         worst = self.failures().groupby("centre").size().sort_values(ascending=False)
         return [
@@ -79,11 +79,8 @@ class Assessment:
             ("most failures", ", ".join(f"{c} ({n})" for c, n in worst.head(5).items()) or "none"),
         ]
 
-    def __repr__(self) -> str:
-        return text_block("Assessment", self._rows(), [("table", self.table)])
-
-    def _repr_html_(self) -> str:
-        return html_block("Assessment", self._rows(), [("checklist", self.checklist())])
+    def _tables(self) -> list[tuple[str, pd.DataFrame]]:
+        return [("checklist", self.checklist()), ("indicators", self.table)]
 
     def plot(self) -> Any:
         """The checklist as a coloured grid (green meets, red fails, grey no data or empty).
@@ -105,6 +102,8 @@ class Assessment:
         ax.set_yticks(range(grid.shape[0]), grid.index)
         for (r, c), s in np.ndenumerate(grid.to_numpy()):
             ax.text(c, r, _SYMBOL[s], ha="center", va="center", fontsize=9)
+        ax.set_xlabel("indicator")
+        ax.set_ylabel("centre")
         ax.set_title(f"Centres against {self.standard}")
         return fig
 

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from drm._display import fmt_number, html_block, text_block
+from drm._display import ResultMixin, fmt_number
 from drm.demographics import GROUPS, DemographicProfile, default_profile, split_population
 from drm.errors import InputError
 from drm.shelter._inputs import check_centres
@@ -92,8 +92,8 @@ def group_counts(
     return split_population(people, profile=p)
 
 
-@dataclass(frozen=True, eq=False)
-class Needs:
+@dataclass(frozen=True, eq=False, repr=False)
+class Needs(ResultMixin):
     """Quantities per item for a group of people (result of :func:`needs`).
 
     Attributes
@@ -133,7 +133,7 @@ class Needs:
             )
         return float(self.table.loc[item, "quantity"])
 
-    def _rows(self) -> list[tuple[str, Any]]:
+    def _summary(self) -> list[tuple[str, Any]]:
         rows: list[tuple[str, Any]] = [
             ("people", fmt_number(self.people["person"], "persons")),
             ("households", fmt_number(self.people["household"])),
@@ -149,11 +149,8 @@ class Needs:
             rows.append((str(item), fmt_number(r["quantity"], r["unit"]) + split))
         return rows
 
-    def __repr__(self) -> str:
-        return text_block("Needs", self._rows())
-
-    def _repr_html_(self) -> str:
-        return html_block("Needs", self._rows()[:4], [("needs by item", self.table)])
+    def _tables(self) -> list[tuple[str, pd.DataFrame]]:
+        return [("needs by item", self.table)]
 
     def plot(self) -> Any:
         """Horizontal bars of the quantity of each item (log scale), coloured by category.

@@ -33,7 +33,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
-from drm._display import fmt_number, html_block, text_block
+from drm._display import ResultMixin, fmt_number
 from drm.demographics import DemographicProfile
 from drm.errors import InputError, SolverError
 from drm.shelter.needs import needs
@@ -42,8 +42,8 @@ from drm.shelter.standards import Standard, as_standard
 __all__ = ["PrepositionPlan", "preposition"]
 
 
-@dataclass(frozen=True, eq=False)
-class PrepositionPlan:
+@dataclass(frozen=True, eq=False, repr=False)
+class PrepositionPlan(ResultMixin):
     """Result of :func:`preposition`.
 
     Attributes
@@ -72,7 +72,7 @@ class PrepositionPlan:
     curve: pd.DataFrame | None
     budget: float | None
 
-    def _rows(self) -> list[tuple[str, Any]]:
+    def _summary(self) -> list[tuple[str, Any]]:
         rows: list[tuple[str, Any]] = [("sites", len(self.plan)), ("items", len(self.plan.columns))]
         if self.budget is not None:
             rows.append(("budget", fmt_number(self.budget)))
@@ -83,14 +83,16 @@ class PrepositionPlan:
             rows.append((f"{k}", f"hold {held}; expected unmet {unmet} of {fmt_number(self.expected_demand[k])}"))
         return rows
 
-    def __repr__(self) -> str:
-        return text_block("PrepositionPlan", self._rows(), [("plan", self.plan)])
-
-    def _repr_html_(self) -> str:
-        tables = [("plan (units held per site)", self.plan)]
+    def _tables(self) -> list[tuple[str, pd.DataFrame]]:
+        expected = pd.DataFrame({"demand": self.expected_demand, "unmet": self.expected_unmet})
+        tables = [
+            ("plan", self.plan),
+            ("expected by item", expected.rename_axis("item")),
+            ("shipments", self.shipments),
+        ]
         if self.curve is not None:
-            tables.append(("expected unmet demand against budget", self.curve))
-        return html_block("PrepositionPlan", self._rows(), tables)
+            tables.append(("budget curve", self.curve))
+        return tables
 
     def plot(self) -> Any:
         """The plan (share of expected demand held at each site) and the budget curve.
@@ -104,6 +106,7 @@ class PrepositionPlan:
         fig, ax = plt.subplots(1, 2, figsize=(12, 4.5), layout="constrained")
         share = self.plan / self.expected_demand.replace(0, np.nan)
         share.T.plot.bar(ax=ax[0], stacked=True)
+        ax[0].set_xlabel("item")
         ax[0].set_ylabel("held / expected demand")
         ax[0].set_title("Prepositioned stock by site")
         if self.curve is not None:

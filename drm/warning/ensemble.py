@@ -151,6 +151,67 @@ class EnsembleTrigger(ResultMixin):
     def _tables(self) -> list[tuple[str, pd.DataFrame]]:
         return [("by issue", self.table())]
 
+    def plot(self, max_sites: int = 8) -> Any:
+        """Exceedance probability per forecast issue against the trigger probability.
+
+        Parameters
+        ----------
+        max_sites : int
+            Number of sites drawn as lines (the first ones); with a single
+            forecast issue every site is a bar.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The share of members (%) exceeding the threshold: one line per
+            site over the issues (hours since the start, or dates), with stars
+            where the rule triggered, or one bar per site for a single issue
+            (triggered ones in red); and the trigger probability.
+
+        Examples
+        --------
+        >>> f = xr.DataArray(np.array([10, 40, 40])[:, None, None] * np.ones((3, 10, 2)),
+        ...                  dims=("issue_time", "member", "lead_time"),
+        ...                  coords={"issue_time": 43200.0 * np.arange(3), "lead_time": [0, 3600]})
+        >>> ensemble_trigger(f, 30.0).plot().axes[0].get_ylabel()
+        'members exceeding the threshold (%)'
+        """
+        import matplotlib.pyplot as plt
+
+        from drm.plotting import OKABE_ITO
+
+        issue_dim = self.probability.dims[0]
+        issues = np.asarray(self.probability[issue_dim].values)
+        share = 100.0 * self.probability.to_numpy().reshape(issues.size, -1)
+        fired = self.triggered.to_numpy().reshape(issues.size, -1)
+        sites = [str(k) for k in self.first_trigger.index]
+        fig, ax = plt.subplots(figsize=(8, 4), layout="constrained")
+        if issues.size == 1:
+            colours = np.where(fired[0], OKABE_ITO[5], OKABE_ITO[4])
+            ax.bar(sites, share[0], color=colours)
+            ax.tick_params(axis="x", labelrotation=45 if len(sites) > 8 else 0)
+            ax.set_xlabel("site")
+        else:
+            numeric = issues.dtype.kind in "fiu"
+            x = issues / 3600.0 if numeric else issues
+            for k, site in enumerate(sites[:max_sites]):
+                (line,) = ax.plot(x, share[:, k], marker="o", ms=3, label=site)
+                hit = fired[:, k]
+                mark = "triggered" if k == 0 else None
+                ax.plot(x[hit], share[hit, k], "*", ms=11, color=line.get_color(), label=mark)
+            ax.set_xlabel("forecast issue (h since the start)" if numeric else "forecast issue")
+        ax.axhline(
+            100.0 * self.trigger_probability, color="grey", ls="--", label="trigger probability"
+        )
+        ax.set_ylabel("members exceeding the threshold (%)")
+        ax.set_ylim(0, 102)
+        runs = (
+            "a forecast" if self.persistence == 1 else f"{self.persistence} consecutive forecasts"
+        )
+        ax.set_title(f"Trigger: >= {self.trigger_probability:.0%} of members in {runs}")
+        ax.legend(fontsize="small")
+        return fig
+
 
 def ensemble_trigger(
     forecasts: xr.DataArray,

@@ -410,7 +410,7 @@ class Alerts(ResultMixin):
         return out
 
     def _tables(self) -> list[tuple[str, pd.DataFrame]]:
-        return [("levels", self.levels)]
+        return [("levels", self.levels)] + [(f"{k} values", v) for k, v in self.values.items()]
 
     def plot(self) -> Any:
         """One panel of values and thresholds per rule, then a strip of levels per site.

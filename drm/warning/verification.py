@@ -172,7 +172,7 @@ class Verification(ResultMixin):
         return out
 
     def _tables(self) -> list[tuple[str, pd.DataFrame]]:
-        return [("contingency", self.contingency())]
+        return [("contingency", self.contingency()), ("scores", self.scores().to_frame())]
 
     def plot(self) -> Any:
         """Contingency counts, a reliability diagram (probabilities) and the lead times.

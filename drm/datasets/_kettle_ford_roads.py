@@ -1,7 +1,7 @@
 """Roads of the real-terrain sample (Kettle Ford): routes, streets, drives and bridges.
 
-Private helper of :mod:`drm._real_terrain_town`, on the terrain of
-:mod:`drm._real_terrain_site`. Every road runs from cell centre to cell centre of the
+Laid out for :mod:`drm.datasets.kettle_ford`, on the terrain of
+:mod:`drm.datasets._kettle_ford_site`. Every road runs from cell centre to cell centre of the
 83 m DEM. Named routes follow the cheapest path between their waypoints, where a step
 costs its length times ``1 + (grade / GRADE_SCALE)²`` and entering a river cell adds
 ``RIVER_PENALTY_M``; streets form a grid over the neighbourhoods; drives join any
@@ -22,9 +22,8 @@ from scipy import ndimage
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from drm._real_terrain_site import Site
-from drm.datasets import _node_lines
-from drm.io import graph_from_lines
+from drm.datasets._builders import Line, _graph, _node_lines
+from drm.datasets._kettle_ford_site import Site
 
 #: OSM tags per road class; speeds are US posted limits in km/h (55, 45, 35, 25 and 15 mph).
 ROAD_CLASSES: dict[str, dict[str, Any]] = {
@@ -66,8 +65,6 @@ water-tank-road | Water Tank Road | track | 749000 4053100; 749780 4052101
 tower-hill-road | Tower Hill Road | track | 750200 4054600; 750859 4054425
 """
 
-#: A road: vertices (m), properties, feature id.
-Line = tuple[np.ndarray, dict[str, Any], str]
 #: A vertex: ``(cell,)`` at a cell centre, or ``(river cell, land cell)`` where a bridge lands.
 Node = tuple[int, ...]
 Road = tuple[str, str, str]  # id, name, class
@@ -256,7 +253,7 @@ def build_roads(
     Parameters
     ----------
     site : Site
-        The terrain analysis of :func:`drm._real_terrain_site.site`.
+        The terrain analysis of :func:`drm.datasets._kettle_ford_site.site`.
     ids : numpy.ndarray
         Neighbourhood ids per cell (0 = none), 1-based in the order of ``neighbourhoods``.
     neighbourhoods : list of (str, str)
@@ -288,5 +285,4 @@ def build_roads(
     _streets(site, ids, [kind for _, kind in neighbourhoods], net)
     _connect(ids, [name for name, _ in neighbourhoods], net, graph)
     lines = _node_lines(net.lines())
-    G = graph_from_lines([(c, {**p, "road_id": fid}) for c, p, fid in lines], crs, source="roads")
-    return lines, G
+    return lines, _graph(lines, crs)

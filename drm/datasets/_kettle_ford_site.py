@@ -1,8 +1,9 @@
 """Terrain, river, design storm and river inflow of the real-terrain sample (Kettle Ford).
 
-Private helper of :mod:`drm._real_terrain_town`. The terrain is real: a 12 km x 12 km
-crop (UTM zone 16N, 83 m cells) of the DEM that matplotlib ships, as returned by
-:func:`drm.datasets.real_terrain`, around the largest river in it.
+The ground of :mod:`drm.datasets.kettle_ford`. The terrain is real: :func:`real_terrain`
+reprojects the DEM that matplotlib ships (Jacksboro fault, Tennessee) to metres, and
+:func:`site` crops 12 km x 12 km of it (UTM zone 16N, 83 m cells) around the largest river
+in it and measures where water goes.
 
 Design numbers and their sources
 --------------------------------
@@ -37,9 +38,10 @@ import pandas as pd
 import xarray as xr
 from scipy import ndimage
 
-from drm.datasets import _alternating_blocks, real_terrain
+from drm.datasets._builders import _alternating_blocks, _hydrograph_stats
 from drm.grids import grid_bounds, new_grid_like
 from drm.hazard.terrain import fill_depressions, flow_accumulation, flow_directions, hand
+from drm.regrid import to_metric
 
 CRS = "EPSG:32616"
 CROP_X_M = (744_000.0, 756_000.0)  # cell centres kept (m, UTM zone 16N)
@@ -53,6 +55,48 @@ DEM_SOURCE = (
 #: D8 codes of drm.hazard.terrain (row 0 north) and the (row, column) step of each.
 D8 = {1: (0, 1), 2: (1, 1), 4: (1, 0), 8: (1, -1), 16: (0, -1), 32: (-1, -1), 64: (-1, 0)}
 D8[128] = (-1, 1)
+
+
+# --------------------------------------------------------------------------- the terrain
+def real_terrain() -> xr.DataArray:
+    """Return a real DEM: the Jacksboro fault sample (Tennessee, USA) that matplotlib ships.
+
+    The file holds a 344 x 403 grid of 3 arc-second cells (elevations 236-1076 m)
+    between 84.41 and 84.08 °W and 36.45 and 36.73 °N; it is reprojected to UTM
+    zone 16N (EPSG:32616) with :func:`drm.regrid.to_metric` at its mean cell size
+    (about 83 m), bilinearly, with NaN outside the source.
+
+    Returns
+    -------
+    xarray.DataArray
+        ``elevation`` in m, dims ``("y", "x")``, north-up, CRS in ``spatial_ref``.
+
+    Examples
+    --------
+    >>> dem = real_terrain()
+    >>> dem.attrs["units"], dem.dims
+    ('m', ('y', 'x'))
+    """
+    from matplotlib import cbook
+
+    with cbook.get_sample_data("jacksboro_fault_dem.npz") as npz:
+        z = np.asarray(npz["elevation"], dtype=float)
+        step_x, step_y = float(npz["dx"]), float(npz["dy"])
+        west = float(npz["xmin"])
+        north = max(float(npz["ymin"]), float(npz["ymax"]))  # the file swaps the ymin/ymax labels
+    lon = west + step_x * (np.arange(z.shape[1]) + 0.5)
+    lat = north - step_y * (np.arange(z.shape[0]) + 0.5)
+    da = xr.DataArray(z, dims=("y", "x"), coords={"y": lat, "x": lon}, name="elevation")
+    out = to_metric(da, src_crs="EPSG:4326", source="jacksboro_fault_dem.npz")
+    out.name = "elevation"
+    out.attrs = {
+        "units": "m",
+        "long_name": "ground elevation",
+        "standard_name": "surface_altitude",
+        "source": "matplotlib sample data jacksboro_fault_dem.npz (3 arc-second DEM, Jacksboro fault, "
+        "Tennessee), reprojected by drm.regrid.to_metric",
+    }
+    return out
 
 
 @dataclass(frozen=True)
@@ -276,11 +320,4 @@ def inflow(s: Site) -> pd.DataFrame:
 
 def inflow_stats(q: pd.DataFrame) -> dict[str, float]:
     """Peak (m³/s), its time and lag after the rain peak (h), runoff above baseflow (hm³)."""
-    k = int(q["discharge_m3s"].idxmax())
-    t, flow = q["time_s"].to_numpy(), q["discharge_m3s"].to_numpy()
-    return {
-        "peak_m3s": float(flow[k]),
-        "peak_time_h": round(float(t[k]) / 3600.0, 2),
-        "lag_after_rain_peak_h": round((float(t[k]) - STEP_S * (PEAK_BLOCK + 0.5)) / 3600.0, 2),
-        "runoff_volume_hm3": round(float(np.trapezoid(flow - BASEFLOW_M3S, t)) / 1e6, 2),
-    }
+    return _hydrograph_stats(q, STEP_S * (PEAK_BLOCK + 0.5), BASEFLOW_M3S)

@@ -1,10 +1,10 @@
 """The real-terrain sample: Kettle Ford, a fictional town on the Jacksboro fault DEM.
 
-Private engine of :func:`drm.datasets.real_terrain_town`. The terrain, river, storm and
-river inflow come from :mod:`drm._real_terrain_site`, the roads from
-:mod:`drm._real_terrain_roads`; this module places the people, land cover, evacuation
-centres, warehouses and stock, assembles the :class:`~drm.datasets.SampleTown` and
-measures it. The terrain is real; everything human on it is invented.
+:func:`real_terrain_town` generates it. The terrain, river, storm and river inflow come
+from :mod:`drm.datasets._kettle_ford_site`, the roads from
+:mod:`drm.datasets._kettle_ford_roads`; this module places the people, land cover,
+evacuation centres, warehouses and stock, assembles the :class:`~drm.datasets.SampleTown`
+and measures it. The terrain is real; everything human on it is invented.
 
 Design numbers and their sources
 --------------------------------
@@ -34,13 +34,16 @@ from scipy import ndimage
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from drm import _real_terrain_site as terrain
-from drm._real_terrain_roads import build_roads, cost_graph
-from drm._real_terrain_site import CRS, KEY, Site
-from drm.datasets import STOCK_UNITS, SampleTown, _road_stats
+import drm.datasets._kettle_ford_site as terrain
+from drm.datasets._builders import STOCK_UNITS
+from drm.datasets._kettle_ford_roads import build_roads, cost_graph
+from drm.datasets._kettle_ford_site import CRS, KEY, Site
+from drm.datasets._town import NOMINAL_SPACE_M2, SampleTown, _road_stats
 from drm.errors import InputError
 from drm.grids import grid_bounds, new_grid_like, xy_to_rowcol
 from drm.io import rainfall_grid
+
+__all__ = ["real_terrain_town"]
 
 NAME = "Kettle Ford"
 LOW_GROUND_M = 3.0  # "low ground": less than this above the nearest drainage (HAND)
@@ -244,8 +247,6 @@ C06     | food_ration           | 300
 C06     | sleeping_mat          | 100
 """
 SITE_OFFSET_M = 25.0  # a building stands at most this far from its nearest road node
-#: Covered floor area per sheltered person (Sphere 2018), for the nominal capacities quoted.
-NOMINAL_SPACE_M2 = 3.5
 
 
 def _placed(G: nx.MultiDiGraph, table: pd.DataFrame) -> pd.DataFrame:
@@ -285,14 +286,7 @@ class _RealTerrainTown(SampleTown):
     _license = "CC0-1.0, except the elevations: matplotlib sample data (Matplotlib License)"
 
     def summary(self) -> dict[str, Any]:
-        """Measure the magnitudes of the sample (plain numbers, JSON-ready).
-
-        Returns
-        -------
-        dict
-            Sections ``dem``, ``river``, ``catchment``, ``inflow``, ``storm``,
-            ``landcover_percent``, ``population``, ``roads``, ``centres``, ``warehouses``
-            and ``stock``.
+        """Measure Kettle Ford: the sections that :meth:`SampleTown.summary` lists.
 
         Examples
         --------
@@ -304,9 +298,7 @@ class _RealTerrainTown(SampleTown):
 
     def __repr__(self) -> str:
         z, storm = self.dem.values, terrain.storm_stats(self.rainfall[KEY], self.dem)
-        inflow, roads = terrain.inflow_stats(self.inflows[KEY]), _road_stats(self)
-        area = float(self.centres["floor_area_m2"].sum())
-        capacity = int((self.centres["floor_area_m2"] // NOMINAL_SPACE_M2).sum())
+        inflow = terrain.inflow_stats(self.inflows[KEY])
         cell = float(self.dem["x"][1] - self.dem["x"][0])
         return (
             f"SampleTown({self.name!r}, seed={self.seed}, crs={self.crs!r}): fictional town on real terrain\n"
@@ -314,15 +306,7 @@ class _RealTerrainTown(SampleTown):
             f"  storm        {KEY} {storm['total_mean_mm']:.0f} mm in 24 h, "
             f"peak {storm['peak_mean_mm_h']:.0f} mm/h\n"
             f"  river        inflow peak {inflow['peak_m3s']:.0f} m³/s at {inflow['peak_time_h']:.1f} h\n"
-            f"  population   {round(float(self.population.values.sum())):,} persons, "
-            f"{int(self.neighbourhoods['households'].sum()):,} households, "
-            f"{len(self.neighbourhoods)} neighbourhoods\n"
-            f"  roads        {roads['nodes']} nodes, {roads['edges']} edges, {roads['length_km']:.1f} km, "
-            f"{len(roads['bridges'])} bridges\n"
-            f"  centres      {len(self.centres)} candidates, {area:,.0f} m², "
-            f"{capacity:,} persons at {NOMINAL_SPACE_M2} m²/person\n"
-            f"  warehouses   {len(self.warehouses)}, holding {len(self.stock)} stock lines with the centres"
-        )
+        ) + self._people_and_places()
 
 
 def _grid(like: Any, data: np.ndarray, name: str, units: str, long_name: str, dtype: Any) -> Any:
@@ -334,8 +318,39 @@ def _feature(coords: np.ndarray, props: dict[str, Any], fid: str) -> dict[str, A
     return {"type": "Feature", "id": fid, "properties": props, "geometry": geometry}
 
 
-def generate(seed: int = 0) -> SampleTown:
-    """Build Kettle Ford (see :func:`drm.datasets.real_terrain_town`)."""
+def real_terrain_town(seed: int = 0) -> SampleTown:
+    """Generate Kettle Ford: a fictional town on real terrain (the :func:`real_terrain` DEM).
+
+    A 12 km x 12 km crop of the Jacksboro fault DEM (Tennessee, UTM zone 16N, 83 m cells)
+    around its largest river, with everything human invented: some 25,000 people in a
+    town and villages along the valley, roads with bridges, candidate evacuation centres,
+    warehouses and stock, land cover and a 24-hour 100-year design storm with the river's
+    inflow hydrograph (keys ``"100yr"``). ``hazard_data/README.md`` lists every file,
+    its provenance and the measured magnitudes. Takes a few seconds.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the land-cover patches and the population noise (>= 0); the terrain is
+        real and the layout (neighbourhoods, roads, centres) is a fixed design.
+
+    Returns
+    -------
+    SampleTown
+        The grids, tables and road graph in EPSG:32616 metres; its ``summary()`` measures
+        the magnitudes of this sample.
+
+    Raises
+    ------
+    InputError
+        If ``seed`` is not a non-negative integer.
+
+    Examples
+    --------
+    >>> town = real_terrain_town()  # doctest: +SKIP
+    >>> town.name, town.dem.shape, town.crs  # doctest: +SKIP
+    ('Kettle Ford', (145, 144), 'EPSG:32616')
+    """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise InputError(
             f"seed must be a non-negative integer, got {seed!r}; e.g. real_terrain_town(seed=0)"

@@ -1,0 +1,237 @@
+"""What a scenario run produced: :class:`ScenarioResult`, its tables, and its data files.
+
+The result is built by :func:`drm.scenario.run_scenario` and read by the
+report (:mod:`drm.report`), the exercise mode and the ensemble store; it
+imports none of them. :meth:`ScenarioResult.to_files` writes the machine
+outputs (``summary.json``, ``flood.nc``, one CSV per table); the figures and
+``report.html`` are added by :func:`drm.scenario.outputs.write_outputs`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from drm._display import ResultMixin
+from drm.io import write_json, write_table
+from drm.scenario.inputs import ScenarioInputs
+from drm.scenario.schema import Scenario
+from drm.units import format_duration
+
+__all__ = ["ScenarioResult"]
+
+
+@dataclass(frozen=True, repr=False)
+class ScenarioResult(ResultMixin):
+    """Everything a scenario run produced (see :func:`drm.scenario.run_scenario`).
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The scenario run.
+    inputs : ScenarioInputs
+        The checked inputs.
+    flood : FloodResult
+        Depth, velocity and arrival time on the solver grid.
+    rainfall : xarray.DataArray
+        The rain the solver used (m s-1), after ``rain_factor`` and rain injects.
+    alerts : Alerts or None
+        Rain alert levels over the town.
+    order_time_s : float or None
+        When the evacuation order was given (None: no alert reached the
+        order level and no time was fixed).
+    exposure : ExposureResult
+        People at risk per cell and zone.
+    roads : networkx.MultiDiGraph
+        The road graph prepared for the evacuation mode, with each edge's
+        ``closure_time_s`` under the flood (``inf``: stays open).
+    decision : DecisionClock or None
+        Latest order time per zone.
+    centres : pandas.DataFrame
+        Candidate centres: capacity, depth at the site, used or why not.
+    evacuation : EvacuationResult or None
+        The simulated movement (None without an order).
+    operations : OperationsResult or None
+        Occupancy and stock over days (None without arrivals or stock).
+    assessment : Assessment or None
+        Centres against the standard at their peak occupancy.
+    summary : dict
+        The key numbers (also ``summary.json``).
+    out_dir : pathlib.Path or None
+        Where the outputs went.
+    files : dict
+        Output files by name.
+    """
+
+    scenario: Scenario
+    inputs: ScenarioInputs
+    flood: Any
+    rainfall: Any
+    alerts: Any
+    order_time_s: float | None
+    exposure: Any
+    roads: Any
+    decision: Any
+    centres: pd.DataFrame
+    evacuation: Any
+    operations: Any
+    assessment: Any
+    summary: dict[str, Any]
+    out_dir: Path | None
+    files: dict[str, Path] = field(default_factory=dict)
+
+    def _summary(self) -> list[tuple[str, Any]]:
+        s = self.summary
+        ev = s["evacuation"]
+        return [
+            ("scenario", self.scenario.name),
+            ("people at risk", f"{s['exposure']['persons_at_risk']:,.0f} in {s['exposure']['zones_at_risk']} zones"),
+            ("evacuation order", _clock(s["warning"]["order_time_s"])),
+            ("first water in a zone with people", _clock(s["warning"]["first_arrival_s"])),
+            ("latest safe order (earliest zone)", _clock(s["warning"]["latest_order_s"])),
+            ("safe / caught / no place", f"{ev.get('persons_safe', 0):,.0f} / "
+             f"{ev.get('persons_caught', 0):,.0f} / {ev.get('persons_no_space', 0):,.0f}"),
+            ("clearance after the order", format_duration(ev.get("clearance_time_s", float("nan")))),
+            ("centres used", f"{s['centres']['used']} of {s['centres']['candidates']}"),
+            ("outputs", str(self.out_dir) if self.out_dir is not None else "not written"),
+        ]  # fmt: skip
+
+    def _tables(self) -> list[tuple[str, pd.DataFrame]]:
+        return [("zones", self.zones_table())]
+
+    def zones_table(self) -> pd.DataFrame:
+        """People at risk per zone joined with the zone's decision clock (latest order time)."""
+        zones = self.exposure.zones.copy()
+        if self.decision is not None:
+            zones = zones.join(
+                self.decision.table.drop(columns=["arrival_s"], errors="ignore"), how="left"
+            )
+        return zones
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The run's tables by file stem.
+
+        Returns
+        -------
+        dict of str to pandas.DataFrame
+            ``zones``, ``centres``, ``alerts``, ``evacuation_*``,
+            ``shelter_*`` and ``assessment``: only the tables of the stages that ran (no evacuation tables
+            without an order, no shelter tables without arrivals or stock).
+        """
+        out: dict[str, pd.DataFrame] = {"zones": self.zones_table()}
+        centres = self.centres.drop(columns=["geometry"], errors="ignore").copy()
+        if self.operations is not None:
+            centres["peak_occupancy"] = (
+                self.operations.ds["occupancy"].max("time").to_series().reindex(centres.index)
+            )
+        out["centres"] = centres
+        if self.alerts is not None:
+            out["alerts"] = self.alerts.levels
+        if self.evacuation is not None:
+            ev = self.evacuation
+            out["evacuation_households"] = ev.households
+            out["evacuation_timeline"] = ev.timeline
+            out["evacuation_arrivals"] = ev.arrivals.to_pandas()
+            out["evacuation_roads"] = ev.roads
+        if self.operations is not None:
+            ops = self.operations
+            out["shelter_summary"] = ops.summary
+            out["shelter_items"] = ops.items_table()
+            out["shelter_occupancy"] = ops.ds["occupancy"].to_pandas().rename_axis(index="time_s")
+            out["shelter_stockouts"] = ops.stockouts
+            out["shelter_deliveries"] = ops.deliveries
+        if self.assessment is not None:
+            out["assessment"] = self.assessment.table
+        return out
+
+    def to_files(self, folder: str | os.PathLike[str], *, prefix: str = "") -> dict[str, Path]:
+        """Write the run's data files into ``folder`` (created), atomically.
+
+        Parameters
+        ----------
+        folder : str or path-like
+            The output folder.
+        prefix : str
+            Put before every file name.
+
+        Returns
+        -------
+        dict of str to pathlib.Path
+            ``summary`` (``summary.json``), ``flood`` (``flood.nc``, as
+            :meth:`drm.hazard.FloodResult.to_files` writes it) and one CSV per
+            table of :meth:`tables`, by name (with the prefix).
+
+        Examples
+        --------
+        >>> result = drm.run_scenario("valle_alto", progress=False)  # doctest: +SKIP
+        >>> sorted(result.to_files("out"))[:3]  # doctest: +SKIP
+        ['alerts', 'assessment', 'centres']
+        """
+        out = Path(folder)
+        files = {f"{prefix}summary": write_json(self.summary, out / f"{prefix}summary.json")}
+        files.update(self.flood.to_files(out, prefix=prefix))
+        for stem, table in self.tables().items():
+            files[prefix + stem] = write_table(table, out / f"{prefix}{stem}.csv")
+        return files
+
+    def plot(self) -> Any:
+        """The run at a glance: maximum depth with the centres, and people at risk, safe and caught over time.
+
+        The report's maps and timeline (:mod:`drm.report.figures`) draw the
+        same run in more detail.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            Left: maximum depth (m) over a hillshade, centres in use (triangles)
+            and left out (crosses). Right: persons over hours since the start of
+            the event, with the evacuation order marked.
+        """
+        import matplotlib.pyplot as plt
+
+        from drm.grids import grid_bounds
+        from drm.plotting import OKABE_ITO, add_scale_bar, plot_hillshade
+
+        fig, (ax, ax2) = plt.subplots(1, 2, figsize=(13, 5.6), layout="constrained")
+        ds = self.flood.ds
+        plot_hillshade(ds["elevation"], ax)
+        xmin, ymin, xmax, ymax = grid_bounds(ds["max_depth"])
+        depth = ds["max_depth"].where(ds["max_depth"] >= ds.attrs.get("arrival_depth_m", 0.05))
+        im = ax.imshow(depth.values, extent=(xmin, xmax, ymin, ymax), cmap="Blues",
+                       interpolation="nearest", vmin=0)  # fmt: skip
+        fig.colorbar(im, ax=ax, shrink=0.75, label="maximum depth (m)")
+        c = self.centres
+        for used, marker, label in ((True, "^", "centre in use"), (False, "x", "centre left out")):
+            sel = c[c["used"] == used]
+            if len(sel):
+                ax.scatter(sel["x"], sel["y"], marker=marker, color=OKABE_ITO[5 if used else 7],
+                           s=40, label=label, zorder=3)  # fmt: skip
+        ax.legend(fontsize="small", loc="upper left")
+        ax.set_title(self.scenario.name)
+        add_scale_bar(ax)
+        tl = self.exposure.timeline
+        ax2.plot(tl.index.to_numpy(float) / 3600.0, tl["total"], color="black", label="in water now")
+        if self.evacuation is not None:
+            ev = self.evacuation.timeline
+            hours = ev.index.to_numpy(float) / 3600.0
+            for k, (col, label) in enumerate(
+                (("departed", "left home"), ("safe", "safe"), ("caught", "caught by water"))
+            ):
+                ax2.plot(hours, ev[col], color=OKABE_ITO[k], label=label)
+        if self.order_time_s is not None:
+            ax2.axvline(self.order_time_s / 3600.0, color="grey", ls="--", label="order")
+        ax2.set_xlabel("time since the start of the event (h)")
+        ax2.set_ylabel("persons")
+        ax2.legend(fontsize="small")
+        return fig
+
+
+def _clock(seconds: float | None) -> str:
+    if seconds is None or not np.isfinite(seconds):
+        return "none"
+    return f"{format_duration(seconds)} after the start"

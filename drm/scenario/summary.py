@@ -1,0 +1,135 @@
+"""The key numbers of a run (``summary.json``): one plain dictionary from every stage's results.
+
+The report, the golden tests and the ensemble store read these numbers, so
+their keys are stable: ``scenario``, ``drm_version``, ``input_sha256``,
+``inputs``, ``flood``, ``warning``, ``exposure``, ``centres``, ``evacuation``,
+``shelter``, ``notes`` and, when the centres were assessed, ``assessment``.
+Times are seconds since the start of the event; NaN means "did not happen".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from drm._version import __version__
+from drm.scenario.inputs import ScenarioInputs
+from drm.scenario.schema import Scenario
+
+__all__ = ["summarise"]
+
+
+def summarise(
+    sc: Scenario, inputs: ScenarioInputs, flood: Any, alerts: Any, order: float | None, exposure: Any,
+    decision: Any, centres: pd.DataFrame, evacuation: Any, operations: Any, assessment: Any, notes: list[str],
+) -> dict[str, Any]:  # fmt: skip
+    """The summary of a run from its stages' results (see the module docstring for its keys).
+
+    Parameters
+    ----------
+    sc : Scenario
+        The scenario run.
+    inputs : ScenarioInputs
+        Its inputs (hashes and sizes).
+    flood : FloodResult
+        The flood.
+    alerts : Alerts or None
+        Rain alert levels.
+    order : float or None
+        Evacuation order time (s since the start), None without an order.
+    exposure : ExposureResult
+        People at risk.
+    decision : DecisionClock or None
+        Latest order time per zone.
+    centres : pandas.DataFrame
+        The centre table of :func:`drm.scenario.stages.centre_table`.
+    evacuation : EvacuationResult or None
+        The simulated evacuation.
+    operations : OperationsResult or None
+        Shelter operations.
+    assessment : Assessment or None
+        Centres against the standard.
+    notes : list of str
+        Warnings raised during the run.
+
+    Returns
+    -------
+    dict
+        Plain numbers and strings (NaN where something did not happen).
+    """
+    zones = exposure.zones
+    at_risk = zones[zones["persons_at_risk"] > 0]
+    first_arrival = float(at_risk["first_at_risk_s"].min()) if len(at_risk) else float("nan")
+    latest = float("nan")
+    if decision is not None and "latest_order_s" in decision.table:
+        latest = float(np.nanmin(decision.table["latest_order_s"]))
+    out: dict[str, Any] = {
+        "scenario": {
+            "name": sc.name,
+            "source": str(sc.source) if sc.source else None,
+            "seed": sc.seed,
+            "language": sc.language,
+        },
+        "drm_version": __version__,
+        "input_sha256": inputs.hashes,
+        "inputs": inputs.summary(),
+        "flood": flood.summary(),
+        "warning": {
+            "order_time_s": order,
+            "first_arrival_s": first_arrival,
+            "lead_time_s": first_arrival - order if order is not None else None,
+            "latest_order_s": latest,
+            "first_alert_s": {lvl: _first(alerts, lvl) for lvl in ("yellow", "orange", "red")}
+            if alerts is not None
+            else {},
+        },
+        "exposure": {
+            "persons_at_risk": exposure.total_at_risk,
+            "zones_at_risk": len(at_risk),
+            "shelter_seekers": float(np.nansum(zones["shelter_seekers"]))
+            if "shelter_seekers" in zones
+            else None,
+        },
+        "centres": {
+            "candidates": len(centres),
+            "used": int(centres["used"].sum()),
+            "capacity_persons": float(centres.loc[centres["used"], "capacity_persons"].sum()),
+            "excluded": {
+                str(k): v for k, v in centres.loc[~centres["used"], "excluded_because"].items()
+            },
+        },
+        "evacuation": {**evacuation.summary(), "mode": evacuation.mode}
+        if evacuation is not None
+        else {},
+        "shelter": _shelter_summary(operations),
+        "notes": notes,
+    }
+    if assessment is not None:
+        out["assessment"] = {"indicators_failed": len(assessment.failures())}
+    return out
+
+
+def _shelter_summary(operations: Any) -> dict[str, Any]:
+    if operations is None:
+        return {}
+    by_item = operations.summary.groupby("item")[["demand", "consumed", "unmet"]].sum()
+    occupancy = operations.ds["occupancy"].max("time").to_series()
+    return {
+        "peak_occupancy": {str(k): float(v) for k, v in occupancy.items()},
+        "items": {
+            str(item): {
+                "demand": float(row["demand"]),
+                "unmet": float(row["unmet"]),
+                "fill_rate": float(row["consumed"] / row["demand"]) if row["demand"] > 0 else 1.0,
+            }
+            for item, row in by_item.iterrows()
+        },
+        "stockout_periods": len(operations.stockouts),
+    }
+
+
+def _first(alerts: Any, level: str) -> float | None:
+    t = float(alerts.first_time(level).min())
+    return t if np.isfinite(t) else None
