@@ -621,6 +621,15 @@ def simulate_flood(
         if wall[rows, cols].any():
             raise InputError(f"inflow {inflow.name!r} falls on nodata (wall) cells of the DEM")
         inflow_cells.append((rows, cols))
+    sources = np.zeros(spec.shape, dtype=bool)
+    for rows, cols in inflow_cells:
+        sources[rows, cols] = True
+    wx, wy = K.theta_masks(wall, sources)
+    # a hydrograph enters the grid at its cells: a free edge there would let it straight back
+    # out (a river's upstream end often dips towards the edge of a DEM)
+    edge_sources = {"west": sources[:, 0], "east": sources[:, -1], "north": sources[0], "south": sources[-1]}
+    for edge, at_source in edge_sources.items():
+        bkinds[edge][at_source & (bkinds[edge] == K.FREE)] = K.CLOSED
 
     h = np.zeros(spec.shape)
     if initial_depth is not None:
@@ -701,14 +710,18 @@ def simulate_flood(
     try:
         while t < duration_s - 1e-9:
             dt = float(min(alpha * dx / np.sqrt(G * hmax_now), max_dt) if hmax_now > 0 else max_dt)
-            stop = min(out_times[frame], rain.next_change(t), loss_next)
+            # steps end where the forcing changes and at the end of the run, never at an
+            # output time: frames are interpolated inside the step that spans them
+            stop = min(duration_s, rain.next_change(t), loss_next)
             if t + dt > stop - 1e-9 * max(stop, 1.0):
                 dt = stop - t
             t_new = t + dt
+            spans_frame = t_new >= out_times[frame] - 1e-9 * max(out_times[frame], 1.0)
+            h_before = h.copy() if spans_frame else h
             for edge, idx, b in timed:
                 bvalues[edge][idx] = b.level_at(t_new)
             K.continuity(
-                h, z, n2, qx, qy, bkind, bval, rain_field, loss_field, has_loss,
+                h, z, n2, wx, wy, qx, qy, bkind, bval, rain_field, loss_field, has_loss,
                 dt, dx, theta, G, depth_threshold_m, froude_limit, t_new, arrival_depth_m,
                 hmax, tmax, vmax2, arrival, bounds, work, row_hmax, sums,
                 losses.cumulative, losses.track,
@@ -740,8 +753,11 @@ def simulate_flood(
                 rain_field, rain_total = _rain_rows(rain.field(k), wall)
                 loss_field = _uniform_as_row(losses.rate(t, rain, k))
                 loss_next = losses.next_change(t)
-            if t >= out_times[frame] - 1e-9 * max(out_times[frame], 1.0):
-                writer.write(frame, h, qx, qy, depth_threshold_m)
+            while frame < out_times.size and t >= out_times[frame] - 1e-9 * max(out_times[frame], 1.0):
+                # depths change linearly within a step (its fluxes, rain and losses are
+                # constant over it) and the step's fluxes hold throughout it
+                w = min(max((out_times[frame] - (t - dt)) / dt, 0.0), 1.0)
+                writer.write(frame, h_before + w * (h - h_before), qx, qy, depth_threshold_m)
                 bar.update(out_times[frame] - (out_times[frame - 1] if frame else 0.0))
                 frame += 1
     finally:

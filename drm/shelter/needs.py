@@ -220,6 +220,8 @@ def needs(
     (3500.0, 15000.0, 20.0)
     >>> n.table.loc["toilet", ["female", "male"]].tolist()
     [15.0, 5.0]
+    >>> needs(2341).table.loc["toilet", ["quantity", "female", "male"]].tolist()  # 46.8 at 1:50
+    [48.0, 36.0, 12.0]
     """
     std = as_standard(standard)
     if not (isinstance(days, (int, float)) and np.isfinite(days) and days > 0):
@@ -234,8 +236,11 @@ def needs(
         elif r["kind"] == "facility":
             qty = float(whole_units(r["rate"] * count))
             if pd.notna(r["female_share"]):
-                female = float(whole_units(qty * r["female_share"]))
-                male = qty - female
+                # each part rounded up from the exact need: splitting the rounded total
+                # (47 toilets: 36 + 11) leaves the smaller part short
+                female = float(whole_units(r["rate"] * count * r["female_share"]))
+                male = float(whole_units(r["rate"] * count * (1.0 - r["female_share"])))
+                qty = female + male
         elif r["frequency"] == "once":
             qty = r["rate"] * count
         else:

@@ -202,3 +202,137 @@ def landlab_max_depth() -> np.ndarray:
         t += dt
         hmax = np.maximum(hmax, grid.at_node["surface_water__depth"])
     return np.flipud(hmax.reshape(n, n))
+
+
+# --------------------------------------------------------------------- sheet flow on a plane
+# steady rain on a plane without a river: length (m), bed slope, Manning n, rain (mm/h)
+PLANE_L, PLANE_SLOPE, PLANE_N, PLANE_RAIN_MM_H = 200.0, 0.005, 0.05, 100.0
+
+
+def rain_on_plane(dx: float, output_interval: str = "10min", **settings: Any) -> dict[str, Any]:
+    """Steady rain on a 200 m plane (slope 0.005, n 0.05, 100 mm/h), closed upslope, free at its foot.
+
+    Three rows of ``dx`` cells across; run for 2 h, long after equilibrium (the
+    kinematic time of concentration is 22 min).
+    """
+    nx = round(PLANE_L / dx)
+    x = dx * (np.arange(nx) + 0.5)
+    dem = make_dem(np.tile(PLANE_SLOPE * (PLANE_L - x), (3, 1)), dx=dx)
+    return {
+        "dem": dem, "rainfall": PLANE_RAIN_MM_H / 3.6e6, "manning_n": PLANE_N, "duration": "2h",
+        "output_interval": output_interval, "progress": False,
+        "boundaries": [Boundary("east", "free", slope=PLANE_SLOPE)], **settings,
+    }  # fmt: skip
+
+
+def kinematic_plane_storage() -> float:
+    """Water stored per metre of width at kinematic equilibrium (m²).
+
+    q = r x and h = (n q / √S)^(3/5), so ∫₀ᴸ h dx = (n r / √S)^(3/5) L^(8/5) / (8/5).
+    """
+    r = PLANE_RAIN_MM_H / 3.6e6
+    return (PLANE_N * r / np.sqrt(PLANE_SLOPE)) ** 0.6 * PLANE_L**1.6 / 1.6
+
+
+def diffusive_plane_depth(x_m: np.ndarray) -> np.ndarray:
+    """Equilibrium depth (m) of the diffusive wave at ``x_m`` (distance from the divide).
+
+    dh/dx = S - (n q / h^(5/3))², q = r x, with the normal depth at the foot
+    (the free boundary's energy slope is the bed slope); solved upslope with scipy.
+    """
+    from scipy.integrate import solve_ivp
+
+    r = PLANE_RAIN_MM_H / 3.6e6
+    h_foot = (PLANE_N * r * PLANE_L / np.sqrt(PLANE_SLOPE)) ** 0.6
+
+    def slope(x, h):
+        return [PLANE_SLOPE - (PLANE_N * r * x / max(h[0], 1e-9) ** (5 / 3)) ** 2]
+
+    sol = solve_ivp(slope, (PLANE_L, 0.0), [h_foot], dense_output=True, rtol=1e-10, atol=1e-12)
+    return sol.sol(np.asarray(x_m, dtype=float))[0]
+
+
+# --------------------------------------------------------------------- backwater (M1 profile)
+# a wide channel: length (m), cell (m), bed slope, Manning n, unit discharge (m²/s), level at
+# its downstream end above the bed (m)
+BACKWATER_L, BACKWATER_DX, BACKWATER_SLOPE, BACKWATER_N = 5000.0, 50.0, 2e-4, 0.03
+BACKWATER_Q, BACKWATER_DEPTH = 0.5, 2.0
+
+
+def backwater() -> dict[str, Any]:
+    """Steady flow of 0.5 m²/s into a channel held 2 m deep at its downstream end (8 h)."""
+    dx, ny = BACKWATER_DX, 3
+    nx = round(BACKWATER_L / dx)
+    x = dx * (np.arange(nx) + 0.5)
+    z = BACKWATER_SLOPE * (BACKWATER_L - x)
+    dem = make_dem(np.tile(z, (ny, 1)), dx=dx)
+    level = BACKWATER_DEPTH  # the bed is at 0 m where the channel ends
+    normal = (BACKWATER_N * BACKWATER_Q / np.sqrt(BACKWATER_SLOPE)) ** 0.6
+    h0 = dem.copy(data=np.tile(np.maximum(level - z, normal), (ny, 1)))
+    xs, ys = dem["x"].values, dem["y"].values
+    inflow = Inflow([xs[0], xs[0]], [ys[0], ys[-1]], BACKWATER_Q * ny * dx, name="upstream")
+    return {
+        "dem": dem, "rainfall": None, "manning_n": BACKWATER_N, "duration": "8h",
+        "output_interval": "2h", "inflows": [inflow], "initial_depth": h0, "progress": False,
+        "boundaries": [Boundary("east", "level", level=level)],
+    }  # fmt: skip
+
+
+def gradually_varied_depth(x_m: np.ndarray) -> np.ndarray:
+    """Depth (m) of the steady profile, dh/dx = (S - S_f) / (1 - Fr²), from the downstream level.
+
+    S_f = n² q² / h^(10/3) and Fr² = q² / (g h³) (Chow 1959, ch. 9); solved with scipy.
+    """
+    from scipy.integrate import solve_ivp
+
+    q, n, s0, g = BACKWATER_Q, BACKWATER_N, BACKWATER_SLOPE, 9.81
+
+    def slope(x, h):
+        hh = h[0]
+        return [(s0 - n * n * q * q / hh ** (10 / 3)) / (1.0 - q * q / (g * hh**3))]
+
+    sol = solve_ivp(
+        slope, (BACKWATER_L, 0.0), [BACKWATER_DEPTH], dense_output=True, rtol=1e-10, atol=1e-12
+    )
+    return sol.sol(np.asarray(x_m, dtype=float))[0]
+
+
+# --------------------------------------------------------------------- dam break on a wet bed
+# depths upstream and downstream of the dam (m), where it stands and the channel length (m)
+STOKER_HL, STOKER_HR, STOKER_X0, STOKER_L, STOKER_DX = 1.0, 0.8, 100.0, 200.0, 0.5
+
+
+def dam_break() -> dict[str, Any]:
+    """A dam at 100 m in a flat frictionless 200 m channel, 1.0 m of water upstream, 0.8 m downstream."""
+    nx = round(STOKER_L / STOKER_DX)
+    x = STOKER_DX * (np.arange(nx) + 0.5)
+    dem = make_dem(np.zeros((3, nx)), dx=STOKER_DX)
+    h0 = dem.copy(data=np.tile(np.where(x < STOKER_X0, STOKER_HL, STOKER_HR), (3, 1)))
+    return {
+        "dem": dem, "rainfall": None, "manning_n": 1e-4, "duration": 10.0, "output_interval": 2.0,
+        "initial_depth": h0, "boundaries": "closed", "progress": False,
+    }  # fmt: skip
+
+
+def stoker_depth(x_m: np.ndarray, t_s: float) -> np.ndarray:
+    """Stoker's (1957) solution for a dam break on a wet bed: rarefaction, plateau, bore.
+
+    The plateau depth h_m and bore speed s satisfy the bore's jump conditions,
+    h_m / h_r = (√(1 + 8 s² / (g h_r)) - 1) / 2 and u_m = s (1 - h_r / h_m), and
+    the rarefaction's u_m + 2 √(g h_m) = 2 √(g h_l); solved for s with scipy.
+    """
+    from scipy.optimize import brentq
+
+    g, hl, hr = 9.81, STOKER_HL, STOKER_HR
+    cl = np.sqrt(g * hl)
+
+    def mismatch(s):
+        hm = hr * (np.sqrt(1.0 + 8.0 * s * s / (g * hr)) - 1.0) / 2.0
+        return s * (1.0 - hr / hm) + 2.0 * np.sqrt(g * hm) - 2.0 * cl
+
+    s = brentq(mismatch, np.sqrt(g * hr) * (1 + 1e-9), 10.0 * cl)
+    hm = hr * (np.sqrt(1.0 + 8.0 * s * s / (g * hr)) - 1.0) / 2.0
+    um, cm = s * (1.0 - hr / hm), np.sqrt(g * hm)
+    xi = (np.asarray(x_m, dtype=float) - STOKER_X0) / t_s
+    fan = (2.0 * cl - xi) ** 2 / (9.0 * g)
+    return np.select([xi <= -cl, xi <= um - cm, xi <= s], [hl, fan, hm], hr)

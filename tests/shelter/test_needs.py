@@ -28,10 +28,22 @@ def test_sphere_arithmetic_for_1000_people():
 
 def test_medium_term_toilets_and_rounding_up():
     n = needs(1000, phase="stabilised")
-    assert n.quantity("toilet") == 50  # 1 per 20
-    assert n.table.loc["toilet", ["female", "male"]].tolist() == [38, 12]  # 37.5 women's toilets round up
-    assert needs(1001).quantity("toilet") == 21
-    assert needs(1001).quantity("water_tap") == 5
+    # 1 per 20 is 50 toilets, 3:1: 37.5 for women and 12.5 for men, each rounded up
+    assert n.table.loc["toilet", ["female", "male"]].tolist() == [38, 13]
+    assert n.quantity("toilet") == 51
+    one_more = needs(1001)  # 20.02 toilets at 1:50: 15.015 -> 16 for women, 5.005 -> 6 for men
+    assert one_more.table.loc["toilet", ["quantity", "female", "male"]].tolist() == [22, 16, 6]
+    assert one_more.quantity("water_tap") == 5
+
+
+def test_split_toilets_round_up_each_part():
+    """2,341 people at 1:50 need 46.8 toilets: 35.1 for women, 11.7 for men. Splitting the rounded
+    47 gave 36 + 11 (each men's toilet then serving 106 men, for 100 under 3:1); each part is
+    rounded up instead."""
+    t = needs(2341).table.loc["toilet"]
+    assert (t["female"], t["male"], t["quantity"]) == (36, 12, 48)
+    men = needs(2341).table.loc["toilet", "basis_count"] / 2
+    assert men / t["male"] <= 100.0
 
 
 def test_periods_scale_with_days():
