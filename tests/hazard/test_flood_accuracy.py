@@ -179,7 +179,8 @@ def test_theta_average_is_dropped_next_to_walls_edges_and_sources():
     sources = np.zeros_like(wall)
     sources[3, 1] = True
     wx, wy = theta_masks(wall, sources)
-    assert wx.shape == (4, 7) and wy.shape == (5, 6)
+    assert wx.shape == (4, 7)
+    assert wy.shape == (5, 6)
     assert wx[0].tolist() == [0, 0, 1, 1, 1, 0, 0]  # the edges: faces 0-1 and 5-6
     # faces 2 and 5 have a wall face beyond a neighbour; faces 3 and 4 touch the wall and carry
     # nothing whatever their weight
