@@ -9,10 +9,11 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import warnings
 from collections.abc import Sequence
 
 from drm._version import __version__
-from drm.errors import DrmError
+from drm.errors import DrmError, DrmWarning
 
 __all__ = ["main"]
 
@@ -84,10 +85,19 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     inputs = load_inputs(sc)
     s = inputs.summary()
     print(
-        f"ok: {sc.name} — DEM {s['dem']['rows']}x{s['dem']['cols']} at {s['dem']['cell_size_m']:g} m, "
-        f"{s['population']['total_persons']:,.0f} people, {s['roads']['nodes']} road nodes, "
-        f"{s['centres']['count']} candidate centres"
+        f"ok: {sc.name} — DEM {s['dem']['rows']}x{s['dem']['cols']} at {s['dem']['cell_size_m']:g} m "
+        f"({s['dem']['crs']}), {s['population']['total_persons']:,.0f} people, "
+        f"{s['roads']['nodes']} road nodes, {s['centres']['count']} candidate centres"
+        f" ({s['centres']['available']} available)"
     )
+    cover = s["coverage"]
+    print(
+        f"    coverage: {100 * cover['population_share_on_dem']:.1f} % of the population file's people "
+        f"on the DEM, {100 * cover['road_share_inside_dem']:.1f} % of road nodes inside it; "
+        f"largest connected road part {100 * cover['roads_largest_share']:.1f} % of the length"
+    )
+    if inputs.notes:
+        print(f"    {len(inputs.notes)} warning(s) above: results will hold, but read them")
     return 0
 
 
@@ -189,6 +199,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="drm: %(message)s", level=logging.WARNING if args.quiet else logging.INFO
     )
     logging.getLogger("numba").setLevel(logging.WARNING)
+    default_show = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):  # type: ignore[no-untyped-def]
+        # drm's own warnings are findings about the inputs: one line, without the code location
+        if issubclass(category, DrmWarning):
+            print(f"drm: warning: {message}", file=sys.stderr)
+        else:
+            default_show(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
     commands = {
         "run": _cmd_run,
         "validate": _cmd_validate,

@@ -14,6 +14,12 @@ Groups (the vocabulary used as ``basis`` in the shelter standards)
 ``pregnant`` and ``disability``. The groups overlap on purpose: an infant girl
 counts in ``female``, ``infant_under_2`` and ``child_under_5``.
 
+One profile per zone
+--------------------
+:class:`ZoneProfiles` maps zone ids to profiles built from a census table
+(:meth:`DemographicProfile.from_census_row`, :func:`drm.io.zones.read_census`);
+people outside every zone of it get its default profile.
+
 Default profile: Venezuela
 --------------------------
 Built by :meth:`DemographicProfile.from_age_table` from the CIA World Factbook
@@ -42,7 +48,7 @@ from __future__ import annotations
 import html
 import math
 import numbers
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from types import MappingProxyType
@@ -55,6 +61,7 @@ from drm.errors import InputError
 __all__ = [
     "GROUPS",
     "DemographicProfile",
+    "ZoneProfiles",
     "default_profile",
     "split_population",
 ]
@@ -275,6 +282,89 @@ class DemographicProfile:
         sources["household_size"] = "assumption"
         return cls(name, shares, household_size, sources)
 
+    @classmethod
+    def from_census_row(
+        cls,
+        row: Mapping[str, float] | pd.Series,
+        *,
+        name: str,
+        base: DemographicProfile | None = None,
+        source: str = "census",
+    ) -> DemographicProfile:
+        """Build a profile from one zone's census shares, filling the gaps from ``base``.
+
+        ``female`` and ``male`` are scaled to add up to 1 (one alone gives the
+        other). A group the row lacks (absent or NaN) comes from ``base``,
+        scaled where a census group contains it: infants under 2 as
+        ``base``'s share of them among children under 5, women 15-49 as its
+        share of them among women, pregnant women as its share of them among
+        women 15-49.
+
+        Parameters
+        ----------
+        row : mapping of str to float or pandas.Series
+            Shares (fraction 0-1 of the zone's persons) by group of :data:`GROUPS`,
+            as :func:`drm.io.zones.read_census` gives them, and optionally
+            ``household_size`` (persons per household). Other keys are ignored.
+        name : str
+            Profile label, e.g. ``"zone 3 (La Loma)"``.
+        base : DemographicProfile, optional
+            Where missing groups come from; :func:`default_profile` when omitted.
+        source : str
+            Citation of the census, stored for every share it gives.
+
+        Returns
+        -------
+        DemographicProfile
+
+        Raises
+        ------
+        InputError
+            Inconsistent shares (e.g. women 15-49 more than all women).
+
+        Examples
+        --------
+        >>> p = DemographicProfile.from_census_row({"female": 0.6, "male": 0.4, "child_under_5": 0.1},
+        ...                                        name="zone 1")
+        >>> p.shares["female"], p.shares["child_under_5"], round(p.shares["infant_under_2"], 3)
+        (0.6, 0.1, 0.04)
+        """
+        b = base if base is not None else default_profile()
+        given = {g: float(row[g]) for g in (*_SHARE_GROUPS, "household_size") if g in row and pd.notna(row[g])}
+        shares: dict[str, float] = {}
+        sources: dict[str, str] = {}
+
+        def take(group: str, fallback: float, how: str) -> None:
+            census = group in given
+            shares[group] = given[group] if census else fallback
+            sources[group] = source if census else how
+
+        female, male = given.get("female"), given.get("male")
+        if female is None and male is None:
+            female, male = b.shares["female"], b.shares["male"]
+            sources["female"] = sources["male"] = b.sources.get("female", b.name)
+        else:
+            female = 1.0 - male if female is None else female  # type: ignore[operator]
+            male = 1.0 - female if male is None else male
+            sources["female"] = sources["male"] = source
+        total = female + male
+        shares["female"], shares["male"] = (female / total, male / total) if total > 0 else (0.5, 0.5)
+        for group in ("child_under_5", "older_60", "disability"):
+            take(group, b.shares[group], b.sources.get(group, b.name))
+        ratios = (
+            ("infant_under_2", "child_under_5"),
+            ("woman_15_49", "female"),
+            ("pregnant", "woman_15_49"),
+        )
+        for small, big in ratios:
+            ratio = b.shares[small] / b.shares[big] if b.shares[big] > 0 else 0.0
+            take(small, ratio * shares[big], f"{b.name}: {ratio:.3g} of {big}")
+        size = given.get("household_size", b.household_size)
+        sources["household_size"] = source if "household_size" in given else b.sources.get(
+            "household_size", b.name
+        )
+        return cls(name, shares, size, sources)
+
     def table(self) -> pd.DataFrame:
         """Shares and their sources as a DataFrame (one row per group).
 
@@ -322,6 +412,125 @@ def default_profile() -> DemographicProfile:
     )
 
 
+@dataclass(frozen=True, eq=False)
+class ZoneProfiles(Mapping[int, DemographicProfile]):
+    """One demographic profile per zone, and the default for people outside every listed zone.
+
+    A read-only mapping of zone id to :class:`DemographicProfile`;
+    :meth:`for_zone` gives a zone's own profile or the default. Pass it as
+    ``profile=`` to :func:`drm.exposure.people_at_risk` so that
+    :meth:`~drm.exposure.ExposureResult.demographics` splits each zone's
+    people by that zone's shares.
+
+    Parameters
+    ----------
+    profiles : mapping of int to DemographicProfile
+        Profile by zone id.
+    default : DemographicProfile, optional
+        For zones without one (and zone 0, outside every zone);
+        :func:`default_profile` when omitted.
+
+    Examples
+    --------
+    >>> zp = ZoneProfiles({3: DemographicProfile.from_census_row({"female": 0.6}, name="zone 3")})
+    >>> zp.for_zone(3).shares["female"], zp.for_zone(7).name, len(zp)
+    (0.6, 'venezuela-2014', 1)
+    """
+
+    profiles: Mapping[int, DemographicProfile]
+    default: DemographicProfile | None = None
+
+    def __post_init__(self) -> None:
+        profiles = {}
+        for zone, p in dict(self.profiles).items():
+            if not isinstance(p, DemographicProfile):
+                raise InputError(f"zone profiles: zone {zone!r} has a {type(p).__name__}, not a DemographicProfile")
+            if isinstance(zone, bool) or not isinstance(zone, numbers.Integral):
+                raise InputError(f"zone profiles: zone ids are whole numbers, got {zone!r}")
+            profiles[int(zone)] = p
+        if self.default is not None and not isinstance(self.default, DemographicProfile):
+            raise InputError("zone profiles: default must be a DemographicProfile")
+        object.__setattr__(self, "profiles", MappingProxyType(profiles))
+        object.__setattr__(self, "default", self.default or default_profile())
+
+    @classmethod
+    def from_census(
+        cls,
+        census: pd.DataFrame,
+        *,
+        default: DemographicProfile | None = None,
+        source: str = "census",
+    ) -> ZoneProfiles:
+        """One profile per census row (see :meth:`DemographicProfile.from_census_row`).
+
+        Parameters
+        ----------
+        census : pandas.DataFrame
+            Shares by group (fraction 0-1), indexed by zone id, as
+            :func:`drm.io.zones.read_census` returns them (``name`` used in labels).
+        default : DemographicProfile, optional
+            Fills the groups a row lacks, and serves zones without a row.
+        source : str
+            Citation of the census.
+
+        Returns
+        -------
+        ZoneProfiles
+
+        Raises
+        ------
+        InputError
+            A row whose shares are inconsistent (the message names the zone).
+
+        Examples
+        --------
+        >>> census = pd.DataFrame({"female": [0.52, 0.5], "older_60": [0.15, 0.07]},
+        ...                       index=pd.Index([1, 2], name="zone"))
+        >>> zp = ZoneProfiles.from_census(census)
+        >>> zp[1].shares["older_60"], zp[2].shares["male"]
+        (0.15, 0.5)
+        """
+        out = {}
+        for zone, row in census.iterrows():
+            label = f"zone {zone}" + (f" ({row['name']})" if row.get("name") else "")
+            try:
+                out[int(zone)] = DemographicProfile.from_census_row(row, name=label, base=default, source=source)
+            except InputError as err:
+                raise InputError(f"census {label}: {err}") from None
+        return cls(out, default)
+
+    def for_zone(self, zone: int) -> DemographicProfile:
+        """The profile of ``zone`` (an id), or the default when it has none."""
+        return self.profiles.get(int(zone), self.default)  # type: ignore[return-value]
+
+    def __getitem__(self, zone: int) -> DemographicProfile:
+        return self.profiles[zone]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.profiles)
+
+    def __len__(self) -> int:
+        return len(self.profiles)
+
+    def table(self) -> pd.DataFrame:
+        """Shares (0-1) and household size (persons) per zone, one row per zone.
+
+        Examples
+        --------
+        >>> ZoneProfiles({}).table().shape
+        (0, 9)
+        """
+        rows = {z: {**p.shares, "household_size": p.household_size} for z, p in self.profiles.items()}
+        cols = [*_SHARE_GROUPS, "household_size"]
+        return pd.DataFrame.from_dict(rows, orient="index", columns=cols).rename_axis("zone")
+
+    def __repr__(self) -> str:
+        return f"ZoneProfiles({len(self)} zones; default {self.default.name!r})"  # type: ignore[union-attr]
+
+    def _repr_html_(self) -> str:
+        return f"<b>{html.escape(repr(self))}</b>" + self.table().to_html(float_format="{:.3f}".format)
+
+
 def split_population(
     people: float | None = None,
     *,
@@ -358,6 +567,11 @@ def split_population(
     (506, 261, 250.0)
     """
     p = profile if profile is not None else default_profile()
+    if not isinstance(p, DemographicProfile):
+        raise InputError(
+            f"split_population needs one DemographicProfile, got a {type(p).__name__}; for one profile "
+            "per zone split each zone's people by ZoneProfiles.for_zone(zone)"
+        )
     if people is None and households is None:
         raise InputError("split_population needs people=... or households=...")
     for label, value in (("people", people), ("households", households)):

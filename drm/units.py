@@ -7,7 +7,8 @@ authors chose (rain in mm/h, mm per interval or kg m-2 s-1; durations as
 
 Unit strings follow CF/UDUNITS habits: products separated by spaces, ``*`` or
 ``.``, powers as trailing integers (``m3``, ``s-1``, ``m^2``, ``m**2``) and ``/``
-dividing by the next factor (``mm/h``, ``kg/m2/s``).
+dividing by the next factor (``mm/h``, ``kg/m2/s``); a number written before a
+unit scales it (``mm/3h``: millimetres per three hours).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ __all__ = [
     "parse_duration",
     "parse_units",
     "rain_to_m_per_s",
+    "rain_units",
     "require_units",
 ]
 
@@ -83,7 +85,7 @@ _BASE: dict[str, tuple[float, tuple[int, int, int]]] = {
     "1": (1.0, (0, 0, 0)),
 }
 
-_TERM = re.compile(r"^([a-z]+(?:-[a-z]+)?|1)(?:\^|\*\*)?([+-]?\d+)?$")
+_TERM = re.compile(r"^(\d+(?=[a-z]))?([a-z]+(?:-[a-z]+)?|1)(?:\^|\*\*)?([+-]?\d+)?$")
 
 
 def parse_units(units: str) -> tuple[float, tuple[int, int, int]]:
@@ -113,6 +115,8 @@ def parse_units(units: str) -> tuple[float, tuple[int, int, int]]:
     (1.0, (1, -1, 0))
     >>> parse_units("kg m-2 s-1")[1]
     (-2, -1, 1)
+    >>> round(parse_units("mm/3h")[0] * 3.6e6, 12)  # 3 mm in three hours = 1 mm/h
+    0.333333333333
     """
     if not isinstance(units, str) or not units.strip():
         raise UnitError(f"empty or missing unit string: {units!r}")
@@ -128,13 +132,14 @@ def parse_units(units: str) -> tuple[float, tuple[int, int, int]]:
             divide = True
             continue
         m = _TERM.match(tok.replace("^", ""))
-        if m is None or m.group(1) not in _BASE:
+        if m is None or m.group(2) not in _BASE:
             raise UnitError(
                 f"unknown unit {tok!r} in {units!r}; use SI or common units such as "
                 "'mm/h', 'mm', 'm/s', 'kg m-2 s-1', 'm3/s'"
             )
-        base_factor, base_dims = _BASE[m.group(1)]
-        power = int(m.group(2)) if m.group(2) else 1
+        base_factor, base_dims = _BASE[m.group(2)]
+        base_factor *= float(m.group(1) or 1)
+        power = int(m.group(3)) if m.group(3) else 1
         if divide:
             power = -power
             divide = False
@@ -205,12 +210,65 @@ def convert(values: Any, from_units: str, to_units: str) -> Any:
     return np.asarray(values, dtype=float) * scale
 
 
-def rain_to_m_per_s(values: Any, units: str, interval_s: float | None = None) -> Any:
+_WATER_EQUIVALENT = re.compile(r"\s+(?:of\s+)?water[\s_]+equivalent\s*$", re.IGNORECASE)
+
+
+def rain_units(units: str) -> tuple[str, float]:
+    """Tell whether a rain unit is a rate or a depth, and its factor to SI.
+
+    Rates: a speed (``mm/h``, ``mm/hr``, ``mm h-1``, ``mm/day``, ``mm d-1``,
+    ``in/h``, ``mm/3h``, ``m/s``) or a mass flux (``kg m-2 s-1``); depths: a
+    length (``m``, ``mm``, ``in``; ECMWF's ``m of water equivalent``) or a mass
+    per area (``kg m-2``). Mass is turned into depth with a water density of
+    1000 kg/m³.
+
+    Parameters
+    ----------
+    units : str
+        The unit string of a rain variable.
+
+    Returns
+    -------
+    kind : str
+        ``"rate"`` or ``"depth"``.
+    factor : float
+        Multiply by this to get m/s (a rate) or m (a depth).
+
+    Raises
+    ------
+    UnitError
+        If ``units`` is neither a rain rate nor a rain depth.
+
+    Examples
+    --------
+    >>> kind, f = rain_units("mm/day")
+    >>> kind, round(f * 86400 * 1000, 12)
+    ('rate', 1.0)
+    >>> rain_units("kg m-2"), rain_units("m of water equivalent")
+    (('depth', 0.001), ('depth', 1.0))
+    """
+    factor, dims = parse_units(_WATER_EQUIVALENT.sub("", str(units)))
+    if dims == (1, -1, 0):
+        return "rate", factor
+    if dims == (-2, -1, 1):
+        return "rate", factor / WATER_DENSITY_KG_M3
+    if dims == (1, 0, 0):
+        return "depth", factor
+    if dims == (-2, 0, 1):
+        return "depth", factor / WATER_DENSITY_KG_M3
+    raise UnitError(
+        f"{units!r} is not a rainfall unit; use a rate ('mm/h', 'mm/day', 'm/s'), a flux "
+        "('kg m-2 s-1') or a depth per interval ('mm', 'm', 'kg m-2')"
+    )
+
+
+def rain_to_m_per_s(values: Any, units: str, interval_s: Any = None) -> Any:
     """Convert rainfall to a rate in m/s (metres of water depth per second).
 
     Accepts a rate (``mm/h``, ``m/s``, ``mm/day``), a mass flux
     (``kg m-2 s-1``, converted with a water density of 1000 kg/m³) or a depth
-    per time interval (``mm``, ``m``), which needs ``interval_s``.
+    per time interval (``mm``, ``m``, ``kg m-2``), which needs ``interval_s``;
+    see :func:`rain_units`.
 
     Parameters
     ----------
@@ -239,23 +297,15 @@ def rain_to_m_per_s(values: Any, units: str, interval_s: float | None = None) ->
     >>> round(rain_to_m_per_s(6.0, "mm", interval_s=600.0), 12)
     1e-05
     """
-    factor, dims = parse_units(units)
-    if dims == (1, -1, 0):
-        scale = factor
-    elif dims == (-2, -1, 1):
-        scale = factor / WATER_DENSITY_KG_M3
-    elif dims == (1, 0, 0):
+    kind, factor = rain_units(units)
+    scale: Any = factor
+    if kind == "depth":
         if interval_s is None or not np.all(np.asarray(interval_s) > 0):
             raise UnitError(
                 f"rain in {units!r} is a depth per interval, but the interval length is "
                 "unknown; give a regular time axis or store the rain as a rate (mm/h)"
             )
         scale = factor / np.asarray(interval_s, dtype=float)
-    else:
-        raise UnitError(
-            f"{units!r} is not a rainfall unit; use a rate ('mm/h', 'm/s'), a flux "
-            "('kg m-2 s-1') or a depth per interval ('mm')"
-        )
     if isinstance(values, (int, float)) and np.ndim(scale) == 0:
         return float(values) * float(scale)
     return np.asarray(values, dtype=float) * scale

@@ -13,6 +13,7 @@ roads and town modules, which feed the writers (``_write``), which feed this pac
 """
 
 from drm._resources import builtin_path
+from drm.datasets._as_received import write_as_received
 from drm.datasets._kettle_ford_site import real_terrain
 from drm.datasets._town import SampleTown
 from drm.datasets._valle_alto_site import idf_intensity
@@ -27,6 +28,7 @@ __all__ = [
     "real_terrain",
     "real_terrain_town",
     "valley_town",
+    "write_as_received",
     "write_real_terrain_town",
     "write_valley_town",
 ]

@@ -568,18 +568,49 @@ class DepartureModel:
         return fig
 
 
+def _allocate(expected: np.ndarray) -> np.ndarray:
+    """Whole households per origin summing to ``max(1, round(sum))`` (largest remainder)."""
+    total = max(1, int(np.rint(expected.sum())))
+    n = np.floor(expected).astype(np.int64)
+    short = total - int(n.sum())
+    if short > 0:
+        # ties go to the earlier origin (a stable sort), so the split is reproducible
+        n[np.argsort(-(expected - n), kind="stable")[:short]] += 1
+    elif short < 0:
+        has = np.flatnonzero(n > 0)
+        n[has[np.argsort(expected[has] - n[has], kind="stable")[:-short]]] -= 1
+    return n
+
+
+def _nearest_with(df: pd.DataFrame, has: np.ndarray, lacks: np.ndarray) -> np.ndarray:
+    """For each origin in ``lacks``, the origin in ``has`` nearest to it (by x, y when given)."""
+    if {"x", "y"} <= set(df.columns):
+        from scipy.spatial import cKDTree
+
+        xy = df[["x", "y"]].to_numpy(dtype=float)
+        return has[cKDTree(xy[has]).query(xy[lacks])[1]]
+    return has[np.clip(np.searchsorted(has, lacks), 0, has.size - 1)]
+
+
 def make_households(
     origins: pd.DataFrame | pd.Series, *, household_size: Any = None
 ) -> pd.DataFrame:
-    """Split the people of each origin into households that travel together.
+    """Split the people of the origins into households of the given mean size.
 
-    An origin with ``P > 0`` persons gets ``n = max(1, round(P / size))``
-    households of ``P / n`` persons each, so totals are kept exactly.
+    The number of households follows the household size, not the number of
+    origins: the people of a group of origins (of each ``zone`` when the
+    origins carry one, else of all of them) make ``H = max(1, round(P / size))``
+    households, shared among the origins by the largest-remainder method on
+    ``P_i / size``. An origin that gets no household (a cell with fewer people
+    than half a household) joins its people to the nearest origin of the same
+    group that has households (by ``x``, ``y`` when given). Each origin's
+    households are of equal size, so persons are kept exactly.
 
     Parameters
     ----------
     origins : pandas.DataFrame with a ``persons`` column, or pandas.Series of persons
-        E.g. :func:`drm.network.population_origins`, or people at risk per cell.
+        E.g. :func:`drm.network.population_origins`, or people at risk per cell
+        (``x``, ``y`` in m and ``zone`` are used when present).
     household_size : float or pandas.Series, optional
         Mean persons per household (per origin when a Series on the same
         index); default: that of :func:`drm.demographics.default_profile`.
@@ -587,11 +618,19 @@ def make_households(
     Returns
     -------
     pandas.DataFrame
-        One row per household: ``origin`` (the origin's label), ``persons``,
-        and the origin's other columns.
+        One row per household: ``origin`` (the label of the origin it leaves
+        from), ``persons``, ``from_origins`` (how many origins' people it
+        gathers: 1 unless neighbours joined), and the origin's other columns.
 
     Examples
     --------
+    624 people spread thinly over 200 cells, 3.8 persons per household, make
+    164 households (624 / 3.8 = 164.2), not one or more per cell:
+
+    >>> cells = pd.DataFrame({"x": np.arange(200.0) * 10, "y": 0.0, "persons": 3.12})
+    >>> h = make_households(cells, household_size=3.8)
+    >>> len(h), round(float(h["persons"].sum()), 6)
+    (164, 624.0)
     >>> h = make_households(pd.Series({"a": 10.0, "b": 3.0}, name="persons"), household_size=4)
     >>> h.groupby("origin")["persons"].agg(["size", "sum"]).values.tolist()
     [[2.0, 10.0], [1.0, 3.0]]
@@ -611,9 +650,24 @@ def make_households(
     )
     if not np.all(np.isfinite(size) & (size > 0)):
         raise InputError("household_size must be > 0 for every origin")
-    n = np.where(persons > 0, np.maximum(1, np.rint(persons / size)), 0).astype(np.int64)
+    n = np.zeros(len(df), dtype=np.int64)
+    gathered = persons.copy()
+    joined = np.ones(len(df), dtype=np.int64)
+    groups = df["zone"].to_numpy() if "zone" in df.columns else np.zeros(len(df))
+    for g in pd.unique(groups):
+        idx = np.flatnonzero((groups == g) & (persons > 0))
+        if idx.size == 0:
+            continue
+        n[idx] = _allocate(persons[idx] / size[idx])
+        has, lacks = idx[n[idx] > 0], idx[n[idx] == 0]
+        if lacks.size:
+            target = _nearest_with(df, has, lacks)
+            np.add.at(gathered, target, persons[lacks])
+            np.add.at(joined, target, 1)
+            gathered[lacks] = 0.0
     out = df.iloc[np.repeat(np.arange(len(df)), n)].copy()
-    out["persons"] = np.repeat(np.divide(persons, n, out=np.zeros_like(persons), where=n > 0), n)
+    out["persons"] = np.repeat(np.divide(gathered, n, out=np.zeros_like(gathered), where=n > 0), n)
+    out["from_origins"] = np.repeat(joined, n)
     if "origin" not in out.columns:
         out.insert(0, "origin", out.index)
     return out.reset_index(drop=True).rename_axis("household")

@@ -209,6 +209,22 @@ class EvacuationResult(ResultMixin):
         t = self.households["arrival_s"].max()
         return float(t - self.order_time_s) if np.isfinite(t) else float("nan")
 
+    def centre_arrivals(self) -> pd.DataFrame:
+        """Households registered at a centre, as :func:`drm.shelter.simulate_operations` takes them.
+
+        Households that went to safe ground (no shelter needed) are left out.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows ``time_s`` (registration, s since the start of the event),
+            ``centre``, ``persons``, one per household, in time order.
+        """
+        hh = self.households
+        at = hh[(hh["outcome"] == "safe") & (hh["centre"] != "safe ground")]
+        out = at.rename(columns={"arrival_s": "time_s"})[["time_s", "centre", "persons"]]
+        return out.sort_values("time_s", kind="stable").reset_index(drop=True)
+
     def summary(self) -> dict[str, Any]:
         """Key numbers (JSON-ready)."""
         by = self.persons_by_outcome()

@@ -17,7 +17,7 @@ from drm.exposure.at_risk import people_at_risk, population_on_grid
 from drm.exposure.criterion import RiskCriterion
 from drm.exposure.displacement import HAZUS_FACTORS, HAZUS_WEIGHTS, hazus_shelter_fraction
 from drm.exposure.result import ExposureResult
-from drm.exposure.zones import evacuation_zones
+from drm.exposure.zones import evacuation_zones, population_by_zone
 
 __all__ = [
     "HAZUS_FACTORS",
@@ -27,5 +27,6 @@ __all__ = [
     "evacuation_zones",
     "hazus_shelter_fraction",
     "people_at_risk",
+    "population_by_zone",
     "population_on_grid",
 ]

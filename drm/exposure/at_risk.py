@@ -18,18 +18,19 @@ conservative transfer of the counts (:func:`population_on_grid`).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from drm.demographics import DemographicProfile, default_profile
+from drm.demographics import DemographicProfile, ZoneProfiles, default_profile
 from drm.errors import DrmWarning, GridError, InputError
 from drm.exposure.criterion import RiskCriterion
 from drm.exposure.displacement import _fraction
 from drm.exposure.result import ExposureResult
-from drm.exposure.zones import _zone_grid
+from drm.exposure.zones import _zone_assignment
 from drm.grids import check_grid, check_same_grid, new_grid_like
 from drm.regrid import Regridder
 
@@ -100,7 +101,7 @@ def people_at_risk(
     aggregate: bool = False,
     displaced_fraction: float | pd.Series = 1.0,
     shelter_fraction: float | pd.Series | None = None,
-    profile: DemographicProfile | None = None,
+    profile: DemographicProfile | Mapping[int, DemographicProfile] | None = None,
 ) -> ExposureResult:
     """Count the people at risk from a flood, per cell, per zone and over time.
 
@@ -113,9 +114,12 @@ def people_at_risk(
         criterion, ``velocity`` (time, y, x).
     criterion : RiskCriterion, optional
         When people count as at risk; default ``RiskCriterion()`` (depth >= 0.15 m).
-    zones : "connected", None or xarray.DataArray
+    zones : "connected", None, xarray.DataArray or ZoneLayer
         Connected at-risk areas (:func:`evacuation_zones`), one zone for the
-        whole grid, or a zone-id grid on the flood's grid (0/NaN = none).
+        whole grid, a zone-id grid on the flood's grid (0/NaN = none), or zone
+        polygons rasterised on the flood's grid (:func:`drm.io.zones.read_zones`):
+        each cell's persons are then shared among the zones by the cell's
+        area fractions (the rest in zone 0), for every count per zone.
     aggregate : bool
         Accept a population grid not on the flood's grid by moving its counts
         conservatively (:func:`population_on_grid`); otherwise such a grid is an error.
@@ -124,8 +128,12 @@ def people_at_risk(
     shelter_fraction : float, Series by zone, or None
         Share of the displaced who seek a public shelter, in [0, 1] (see
         :func:`hazus_shelter_fraction`); None leaves it unestimated (NaN).
-    profile : DemographicProfile, optional
-        For :meth:`ExposureResult.demographics`; default :func:`drm.demographics.default_profile`.
+    profile : DemographicProfile, ZoneProfiles or mapping of int to DemographicProfile, optional
+        For :meth:`ExposureResult.demographics`: one profile for everyone, or
+        one per zone id (a plain mapping becomes a
+        :class:`~drm.demographics.ZoneProfiles` whose default, for zone 0 and
+        zones not in it, is :func:`drm.demographics.default_profile`); default
+        :func:`drm.demographics.default_profile`.
 
     Returns
     -------
@@ -177,40 +185,41 @@ def people_at_risk(
         speed = ds["velocity"].isel(time=k).values if "velocity" in ds else np.zeros_like(depth)
         m = crit.mask(depth, speed)
         first[m & np.isnan(first)] = t
-        frames.append(np.flatnonzero(m))
+        frames.append(m.ravel())
     ever = np.isfinite(first)
-    zid = _zone_grid(zones, ever, elevation)
-    n = int(zid.max()) + 1
-    flat_z, flat_p = zid.ravel(), pop.ravel()
-    timeline = np.array([np.bincount(flat_z[f], weights=flat_p[f], minlength=n) for f in frames])
+    ids, weights, zid = _zone_assignment(zones, ever, elevation)
+    n = ids.size
+    wt = weights.T.tocsr()
+    timeline = np.array([wt @ np.where(m, pop.ravel(), 0.0) for m in frames]).reshape(len(times), n)
     at_risk_pop = np.where(ever, pop, 0.0)
     dx = check_grid(elevation, "flood DEM").dx
     xs, ys = np.meshgrid(elevation["x"].values, elevation["y"].values)
-    persons = np.bincount(flat_z, weights=at_risk_pop.ravel(), minlength=n)
+    persons = wt @ at_risk_pop.ravel()
     with np.errstate(invalid="ignore", divide="ignore"):
-        cx = np.bincount(flat_z, weights=(at_risk_pop * xs).ravel(), minlength=n) / persons
-        cy = np.bincount(flat_z, weights=(at_risk_pop * ys).ravel(), minlength=n) / persons
+        cx = wt @ (at_risk_pop * xs).ravel() / persons
+        cy = wt @ (at_risk_pop * ys).ravel() / persons
     first_people = np.where(ever & (pop > 0), first, np.inf).ravel()
     zone_first = np.full(n, np.inf)
-    np.minimum.at(zone_first, flat_z, first_people)
+    cells = weights.tocoo()
+    np.minimum.at(zone_first, cells.col, first_people[cells.row])
     table = pd.DataFrame(
         {
-            "residents": np.bincount(flat_z, weights=flat_p, minlength=n),
+            "residents": wt @ pop.ravel(),
             "persons_at_risk": persons,
             "peak_at_risk": timeline.max(axis=0) if len(times) else np.zeros(n),
             "first_at_risk_s": np.where(np.isfinite(zone_first), zone_first, np.nan),
-            "cells_at_risk": np.bincount(flat_z, weights=ever.ravel(), minlength=n).astype(
-                np.int64
-            ),
+            "cells_at_risk": np.bincount(
+                np.searchsorted(ids, zid.ravel()), weights=ever.ravel(), minlength=n
+            ).astype(np.int64),
             "x": cx,
             "y": cy,
         },
-        index=pd.RangeIndex(n, name="zone"),
+        index=pd.Index(ids, name="zone"),
     )
-    keep = (table.index > 0) & np.isin(table.index, np.unique(zid[zid > 0]))
-    keep |= (table.index == 0) & (table["persons_at_risk"] > 0)
+    keep = (ids > 0) & (np.diff(weights.tocsc().indptr) > 0)
+    keep |= (ids == 0) & (table["persons_at_risk"].to_numpy() > 0)
     table = table[keep]
-    table["area_at_risk_m2"] = table["cells_at_risk"] * dx * dx
+    table["area_at_risk_m2"] = (wt @ ever.ravel().astype(float))[keep] * dx * dx
     table["displaced"] = table["persons_at_risk"] * _fraction(
         displaced_fraction, table.index, "displaced_fraction"
     )
@@ -219,9 +228,7 @@ def people_at_risk(
         if shelter_fraction is None
         else table["displaced"] * _fraction(shelter_fraction, table.index, "shelter_fraction")
     )
-    tl = pd.DataFrame(
-        timeline[:, table.index], index=pd.Index(times, name="time_s"), columns=table.index
-    )
+    tl = pd.DataFrame(timeline[:, keep], index=pd.Index(times, name="time_s"), columns=table.index)
     tl["total"] = timeline.sum(axis=1)
     return ExposureResult(
         zones=table,
@@ -250,5 +257,18 @@ def people_at_risk(
         ),
         elevation=elevation,
         criterion=crit,
-        profile=default_profile() if profile is None else profile,
+        profile=_as_profile(profile),
+    )
+
+
+def _as_profile(profile: Any) -> DemographicProfile | ZoneProfiles:
+    """The profile argument of :func:`people_at_risk` as one profile or a ZoneProfiles."""
+    if profile is None:
+        return default_profile()
+    if isinstance(profile, DemographicProfile | ZoneProfiles):
+        return profile
+    if isinstance(profile, Mapping):
+        return ZoneProfiles(profile)
+    raise InputError(
+        f"profile must be a DemographicProfile or a mapping of zone id to one, got {type(profile).__name__}"
     )

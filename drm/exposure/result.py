@@ -3,7 +3,10 @@
 Who they are: :meth:`ExposureResult.demographics` splits the persons of each
 zone into groups (sex, infants, children under 5, women 15-49, people aged
 60+, pregnant women, people with disabilities) with
-:func:`drm.demographics.split_population` and its documented default profile.
+:func:`drm.demographics.split_population` and its documented default profile,
+or, with :class:`~drm.demographics.ZoneProfiles` (e.g. from a census), each
+zone's people by that zone's own profile (zone 0 and zones without one by the
+default).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import pandas as pd
 import xarray as xr
 
 from drm._display import ResultMixin
-from drm.demographics import DemographicProfile, split_population
+from drm.demographics import GROUPS, DemographicProfile, ZoneProfiles, split_population
 from drm.errors import InputError
 from drm.exposure.criterion import RiskCriterion
 from drm.units import format_duration
@@ -35,7 +38,11 @@ class ExposureResult(ResultMixin):
         (most at one time), ``first_at_risk_s`` (first time with people at
         risk; NaN if none), ``cells_at_risk``, ``area_at_risk_m2``, ``x``,
         ``y`` (centre of the people at risk, m), ``displaced``,
-        ``shelter_seekers`` (NaN when no shelter fraction was given).
+        ``shelter_seekers`` (NaN when no shelter fraction was given). With
+        zone polygons (a :class:`~drm.io.zones.ZoneLayer`) every count and
+        ``area_at_risk_m2`` share each cell among its zones by area fraction,
+        while ``cells_at_risk`` counts the at-risk cells of the zone in
+        ``zone_id`` (majority cells).
     timeline : pandas.DataFrame
         Persons at risk at each output time (index ``time_s``), one column per
         zone and ``total``.
@@ -44,13 +51,14 @@ class ExposureResult(ResultMixin):
     first_at_risk_s : xarray.DataArray
         First output time (s) each cell is at risk; NaN if never.
     zone_id : xarray.DataArray
-        Zone id of each cell (0 = none).
+        Zone id of each cell (0 = none); with zone polygons, the zone covering
+        most of the cell (the label :meth:`cells` gives each origin).
     elevation : xarray.DataArray
         The flood's ground elevation (m, for maps).
     criterion : RiskCriterion
         The criterion applied.
-    profile : DemographicProfile
-        Profile used by :meth:`demographics`.
+    profile : DemographicProfile or ZoneProfiles
+        Profile used by :meth:`demographics`: one for everyone, or one per zone.
 
     Examples
     --------
@@ -75,7 +83,7 @@ class ExposureResult(ResultMixin):
     zone_id: xr.DataArray
     elevation: xr.DataArray
     criterion: RiskCriterion
-    profile: DemographicProfile
+    profile: DemographicProfile | ZoneProfiles
 
     @property
     def total_at_risk(self) -> float:
@@ -134,7 +142,9 @@ class ExposureResult(ResultMixin):
         -------
         pandas.DataFrame
             One row per zone plus ``total``, one column per group of
-            :data:`drm.demographics.GROUPS` (persons).
+            :data:`drm.demographics.GROUPS` (persons). With one profile per
+            zone, each zone's row uses its own profile (zone 0, outside every
+            zone, the default) and ``total`` is the sum of the rows.
         """
         if of not in ("persons_at_risk", "displaced", "shelter_seekers"):
             raise InputError(
@@ -143,6 +153,14 @@ class ExposureResult(ResultMixin):
         counts = self.zones[of]
         if counts.isna().any():
             raise InputError(f"{of} were not estimated: give shelter_fraction to people_at_risk")
+        if isinstance(self.profile, ZoneProfiles):
+            rows = {
+                z: split_population(float(v), profile=self.profile.for_zone(z))
+                for z, v in counts.items()
+            }
+            table = pd.DataFrame(rows, index=list(GROUPS)).T
+            table.loc["total"] = table.sum(axis=0)
+            return table.rename_axis("zone")
         rows = {z: split_population(float(v), profile=self.profile) for z, v in counts.items()}
         rows["total"] = split_population(float(counts.sum()), profile=self.profile)
         return pd.DataFrame(rows).T.rename_axis("zone")

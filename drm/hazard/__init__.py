@@ -18,6 +18,7 @@ from drm.hazard.classify import (
     people_stability,
     vehicle_stability,
 )
+from drm.hazard.design_storms import disaggregate, scs_mass_curve
 from drm.hazard.flood import FloodResult, VolumeBalance, simulate_flood
 from drm.hazard.runoff import (
     GreenAmptSoil,
@@ -57,6 +58,7 @@ __all__ = [
     "catchment",
     "condition_dem",
     "debris_factor",
+    "disaggregate",
     "fill_depressions",
     "flow_accumulation",
     "flow_directions",
@@ -72,6 +74,7 @@ __all__ = [
     "rainfall_excess",
     "screen_flood",
     "scs_excess_rate",
+    "scs_mass_curve",
     "scs_runoff",
     "simulate_flood",
     "soil_textures",

@@ -10,21 +10,27 @@ from drm.io.rainfall import rainfall_grid, read_rainfall
 from drm.io.rasters import read_asc, read_dem, read_grid, read_population, write_asc, write_grid
 from drm.io.roads import graph_from_lines, project_graph, read_roads, write_roads
 from drm.io.tables import (
+    check_sites,
     read_centres,
     read_hydrograph,
     read_landcover_classes,
     read_stock,
     read_table,
     read_warehouses,
+    site_problems,
 )
 from drm.io.vectors import read_geojson, write_geojson
+from drm.io.zones import ZoneLayer, read_census, read_zones
 
 __all__ = [
+    "ZoneLayer",
     "atomic_path",
+    "check_sites",
     "graph_from_lines",
     "project_graph",
     "rainfall_grid",
     "read_asc",
+    "read_census",
     "read_centres",
     "read_dem",
     "read_geojson",
@@ -37,6 +43,8 @@ __all__ = [
     "read_stock",
     "read_table",
     "read_warehouses",
+    "read_zones",
+    "site_problems",
     "write_asc",
     "write_geojson",
     "write_grid",

@@ -15,7 +15,7 @@ import pandas as pd
 
 from drm.errors import DataNotFoundError, InputError
 
-__all__ = ["atomic_path", "file_format", "resolve_input", "write_json", "write_table"]
+__all__ = ["atomic_path", "file_format", "read_text", "resolve_input", "write_json", "write_table"]
 
 _FORMATS = {
     ".nc": "netcdf",
@@ -31,6 +31,7 @@ _FORMATS = {
     ".osm": "osm",
     ".xml": "osm",
     ".csv": "csv",
+    ".tsv": "csv",
     ".toml": "toml",
 }
 
@@ -73,6 +74,46 @@ def file_format(path: Path, allowed: tuple[str, ...], what: str) -> str:
             f"drm reads {', '.join(exts)}"
         )
     return fmt
+
+
+def read_text(path: Path) -> tuple[str, str]:
+    r"""Return the text of a file as a ministry or a spreadsheet writes it, and the encoding used.
+
+    UTF-16 with a byte-order mark (a spreadsheet's "Unicode text") is read as such; anything
+    else is tried as UTF-8 (with or without a BOM) first, then as Windows-1252 / Latin-1, so
+    ``"Ña Ramón"`` reads right whichever of them wrote it.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        An existing text file.
+
+    Returns
+    -------
+    text : str
+        The decoded text (without a BOM).
+    encoding : str
+        ``"utf-16"``, ``"utf-8-sig"``, ``"cp1252"`` or ``"latin-1"``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_bytes("nombre\nÑa Ramón\n".encode("cp1252"))
+    >>> read_text(p)
+    ('nombre\nÑa Ramón\n', 'cp1252')
+    """
+    data = path.read_bytes()
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8-sig"), "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:  # the five bytes cp1252 leaves undefined: plain Latin-1
+        return data.decode("latin-1"), "latin-1"
 
 
 @contextlib.contextmanager

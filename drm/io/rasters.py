@@ -2,25 +2,50 @@
 
 Every reader returns a grid that follows :mod:`drm.grids`: dims ``("y", "x")``,
 north-up, cell-centre coordinates in metres, float64 with NaN for nodata and the
-CRS in ``spatial_ref``. Grids in degrees are reprojected to their local UTM zone
-(a log line on the ``drm`` logger says so).
+CRS in ``spatial_ref``.
+
+Working CRS (design §9): a grid in a projected CRS in metres that is conformal
+and close to true scale where the grid lies (UTM, a national Transverse
+Mercator, Lambert Conformal Conic; :func:`drm.grids.working_crs_problem`) stays
+in it. A grid in degrees goes to its local UTM zone (a log line on the ``drm``
+logger says so). Web Mercator, other scale-distorted or non-conformal
+projections (plate carrée in metres, sinusoidal, Mollweide) and CRSs in feet
+are never taken as ground metres: they are reprojected to the local UTM zone
+at their true ground cell size, with a :class:`~drm.errors.DrmWarning`. A CRS
+with no linear units, or with no datum to reproject from, is refused.
+Degrees are recognised by CF attributes and coordinate names first
+(:func:`drm.io._cf.spatial_axes`), cell size only as a last resort.
+
+``crs=`` is the file's CRS when the file records none (or records one with no
+linear units); a different usable CRS recorded in the file wins, with a warning.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import xarray as xr
-from pyproj import CRS
+from pyproj import CRS, Transformer
+from scipy import ndimage
 
-from drm.errors import GridError, InputError, UnitError, missing_dependency
-from drm.grids import as_north_up, check_grid, get_crs, set_crs
+from drm.errors import DrmWarning, GridError, InputError, UnitError, missing_dependency
+from drm.grids import (
+    as_north_up,
+    check_grid,
+    get_crs,
+    new_grid_like,
+    set_crs,
+    utm_crs,
+    working_crs_problem,
+)
+from drm.io._cf import spatial_axes
 from drm.io._files import atomic_path, file_format, resolve_input
-from drm.regrid import to_metric
+from drm.regrid import onto, reproject
 from drm.units import convert, is_length_unit
 
 __all__ = ["read_asc", "read_dem", "read_grid", "read_population", "write_asc", "write_grid"]
@@ -28,7 +53,14 @@ __all__ = ["read_asc", "read_dem", "read_grid", "read_population", "write_asc", 
 log = logging.getLogger("drm")
 
 _RASTER_FORMATS = ("netcdf", "asc", "geotiff")
-_GEO_DIMS = {"lat": "y", "latitude": "y", "lon": "x", "longitude": "x"}
+_DEM_CRS_KEY = "hazard.dem_crs"
+_POP_CRS_KEY = "population.grid_crs"
+#: DEM cells below this (m) are nodata sentinels: the lowest dry land is about -430 m.
+_NODATA_BELOW_M = -500.0
+#: A single negative population value at or below this is a nodata sentinel (-9999, -99999).
+_POPULATION_SENTINEL = -999.0
+#: Share of the persons inside the DEM that may be left out on its nodata edge unwarned.
+_LOST_SHARE = 0.005
 
 
 def _pick_variable(
@@ -195,53 +227,11 @@ def _read_geotiff(p: Path) -> xr.DataArray:
     return da
 
 
-def read_grid(
-    path: str | os.PathLike[str],
-    *,
-    name: str = "grid",
-    var: str | None = None,
-    crs: Any = None,
-    preferred: tuple[str, ...] = (),
-) -> xr.DataArray:
-    """Read a single 2-D grid from NetCDF, ESRI ASCII or GeoTIFF into drm's conventions.
-
-    Parameters
-    ----------
-    path : str or path-like
-        ``.nc``, ``.asc`` or ``.tif`` file.
-    name : str
-        What the grid is, for messages.
-    var : str, optional
-        NetCDF variable to read; default: the only 2-D variable (or one of ``preferred``).
-    crs : str, int or pyproj.CRS, optional
-        CRS to assume when the file records none (or to override it).
-    preferred : tuple of str
-        Variable names tried first.
-
-    Returns
-    -------
-    xarray.DataArray
-        North-up float64 grid in the file's units, on coordinates in metres;
-        geographic grids are reprojected to UTM.
-
-    Raises
-    ------
-    DataNotFoundError, InputError, GridError, MissingDependencyError
-        A missing or unreadable file, a grid breaking the conventions, or
-        GeoTIFF without the ``geo`` extra.
-
-    Examples
-    --------
-    >>> import drm
-    >>> zones = read_grid(drm.datasets.builtin_path("hazard_data/valle_alto/population.nc"),
-    ...                   var="neighbourhood_id")
-    >>> zones.shape, int(zones.max())  # neighbourhood ids, 0 = none
-    ((400, 400), 12)
-    """
-    p = resolve_input(path, name)
+def _read_raw(p: Path, name: str, var: str | None, preferred: tuple[str, ...]) -> xr.DataArray:
+    """Read one 2-D grid as stored, with its horizontal dims renamed ``y``/``x``."""
     fmt = file_format(p, _RASTER_FORMATS, name)
     if fmt == "asc":
-        da = read_asc(p, crs=crs)
+        da = read_asc(p)
     elif fmt == "geotiff":
         da = _read_geotiff(p)
     else:
@@ -254,44 +244,236 @@ def read_grid(
             da = da.assign_coords(spatial_ref=ds[gm].variable.to_base_variable())
         if "crs" in ds.attrs and "crs" not in da.attrs:
             da.attrs["crs"] = ds.attrs["crs"]
-    da = da.rename({k: v for k, v in _GEO_DIMS.items() if k in da.dims})
-    extra = [d for d in da.dims if d not in ("y", "x") and da.sizes[d] == 1]
+    axes = spatial_axes(da, str(p))
+    extra = [d for d in da.dims if d not in (axes.x, axes.y) and da.sizes[d] == 1]
     if extra:
         da = da.isel({d: 0 for d in extra}, drop=True)
-    if crs is not None:
-        da = set_crs(da, crs)
-    da = da.astype(np.float64)
-    file_crs = get_crs(da)
-    looks_geographic = file_crs is None and _looks_like_degrees(da)
-    if (file_crs is not None and file_crs.is_geographic) or looks_geographic:
-        if looks_geographic:
-            log.info("%s: no CRS recorded and coordinates look like degrees; assuming WGS 84", p)
-        da = to_metric(da, src_crs=file_crs or CRS.from_epsg(4326), source=str(p))
     if da.ndim != 2:
         raise GridError(f"{p}: {name} must be 2-D (y, x); found dims {da.dims}")
+    da = da.rename({k: v for k, v in ((axes.x, "x"), (axes.y, "y")) if k != v})
+    da.attrs["_degrees"] = axes.degrees
+    da.attrs["_evidence"] = axes.evidence
+    return da.transpose("y", "x")
+
+
+def _units_problem(crs: CRS) -> str | None:
+    """Say why a CRS's axes have no usable units, or None."""
+    if crs.is_geographic:
+        return None
+    units = [(a.unit_name or "unknown").lower() for a in crs.axis_info[:2]]
+    if len(units) < 2 or any(u in ("unknown", "") for u in units):
+        return f"has no linear units (axis units {', '.join(units) or 'none'})"
+    return None
+
+
+def _resolve_crs(
+    da: xr.DataArray, crs: Any, p: Path, name: str, key: str, required: bool
+) -> CRS | None:
+    """Decide the CRS of a grid's coordinates: the file's, else ``crs=``, else degrees -> WGS 84."""
+    degrees, evidence = da.attrs.pop("_degrees", None), da.attrs.pop("_evidence", "")
+    file_crs = get_crs(da)
+    try:
+        given = CRS.from_user_input(crs) if crs is not None else None
+    except Exception as err:  # pyproj's CRSError
+        raise InputError(f"{p}: crs={crs!r} is not a CRS ({err}); set {key} to e.g. 'EPSG:32619'") from None
+    fix = f"pass crs= with the file's real CRS (scenario key {key}), e.g. crs='EPSG:32619'"
+    if file_crs is not None and _units_problem(file_crs) is None:
+        if given is not None and given != file_crs:
+            warnings.warn(
+                DrmWarning(
+                    f"{p}: {name} records CRS {file_crs.name!r}; crs={given.name!r} ({key}) is "
+                    "ignored, since crs= is only for files that record none"
+                ),
+                stacklevel=4,
+            )
+        chosen = file_crs
+    elif given is not None:
+        if file_crs is not None:
+            log.info("%s: recorded CRS %r %s; using crs=%s", p, file_crs.name, _units_problem(file_crs), given.name)
+        chosen = given
+    elif file_crs is not None:
+        raise GridError(f"{p}: {name} CRS {file_crs.name!r} {_units_problem(file_crs)}; {fix}")
+    elif degrees:
+        log.info("%s: no CRS recorded and coordinates are degrees (%s); assuming WGS 84", p, evidence)
+        return CRS.from_epsg(4326)
+    elif required:
+        x, y = da["x"].values, da["y"].values
+        raise GridError(
+            f"{p}: {name} records no CRS and its coordinates look projected "
+            f"(x {x.min():.6g}..{x.max():.6g}, y {y.min():.6g}..{y.max():.6g}); {fix}"
+        )
+    else:
+        return None
+    if degrees is not None and "guess" not in evidence and degrees != chosen.is_geographic:
+        kind = "degrees" if degrees else "projected"
+        raise GridError(
+            f"{p}: {name} coordinates are {kind} ({evidence}) but its CRS {chosen.name!r} is "
+            f"{'geographic' if chosen.is_geographic else 'projected'}; {fix}"
+        )
+    return chosen
+
+
+def _lonlat(da: xr.DataArray, crs: CRS, p: Path, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Longitude and latitude (degrees) of a grid's centre and corners."""
+    if crs.geodetic_crs is None:
+        raise GridError(
+            f"{p}: {name} CRS {crs.name!r} is a {crs.type_name} with no datum, so drm cannot "
+            f"place it on the Earth nor bring other inputs into it; give the file a real CRS "
+            "(e.g. gdal_edit.py -a_srs EPSG:32619) or pass crs="
+        )
+    x, y = da["x"].values, da["y"].values
+    px = np.array([x.mean(), x[0], x[-1], x[0], x[-1]])
+    py = np.array([y.mean(), y[0], y[0], y[-1], y[-1]])
+    return Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True).transform(px, py)
+
+
+def _to_working(
+    da: xr.DataArray, crs: CRS | None, p: Path, name: str, method: str
+) -> xr.DataArray:
+    """Bring a grid into a working CRS: keep a conformal metric one, else reproject to UTM."""
+    if crs is None:
+        return da
+    da = set_crs(da, crs)
+    if crs.is_geographic:
+        dst = utm_crs(float(da["x"].mean()), float(da["y"].mean()))
+        return reproject(da, crs=dst, src_crs=crs, source=str(p), method=method)  # type: ignore[arg-type]
+    lon, lat = _lonlat(da, crs, p, name)
+    problem = working_crs_problem(crs, lon, lat)
+    if problem is None:
+        return da
+    dst = utm_crs(float(lon[0]), float(lat[0]))
+    out = reproject(da, crs=dst, src_crs=crs, source=str(p), method=method)  # type: ignore[arg-type]
+    src_dx = abs(float(da["x"][1] - da["x"][0]))
+    unit = crs.axis_info[0].unit_name
+    warnings.warn(
+        DrmWarning(
+            f"{p}: {name} CRS {crs.name!r} {problem}, so its coordinates are not metres on the "
+            f"ground; reprojected to {dst.name} at {float(out['x'][1] - out['x'][0]):g} m cells "
+            f"(the file's cells are {src_dx:g} {unit})"
+        ),
+        stacklevel=3,
+    )
+    return out
+
+
+def _sampling(da: xr.DataArray) -> str:
+    """Default resampling: nearest for integer (class) grids, bilinear otherwise."""
+    kind = np.dtype(da.encoding.get("dtype", da.dtype)).kind
+    return "nearest" if kind in "iub" else "bilinear"
+
+
+def _finish(da: xr.DataArray, p: Path, name: str) -> xr.DataArray:
     da = as_north_up(da.transpose("y", "x"))
     check_grid(da, name, source=str(p))
     return da
 
 
-def _looks_like_degrees(da: xr.DataArray) -> bool:
-    if "x" not in da.coords or "y" not in da.coords or da.sizes.get("x", 0) < 2:
-        return False
-    xs, ys = da["x"].values, da["y"].values
-    return bool(
-        abs(xs[1] - xs[0]) < 0.05 and np.all(np.abs(xs) <= 180) and np.all(np.abs(ys) <= 90)
+def read_grid(
+    path: str | os.PathLike[str],
+    *,
+    name: str = "grid",
+    var: str | None = None,
+    crs: Any = None,
+    preferred: tuple[str, ...] = (),
+    method: str | None = None,
+) -> xr.DataArray:
+    """Read a single 2-D grid from NetCDF, ESRI ASCII or GeoTIFF into drm's conventions.
+
+    The grid is brought into a working CRS (see the module docstring): kept
+    in a conformal metric CRS, reprojected to the local UTM zone from degrees
+    (log line) or from Web Mercator, other distorted projections and feet
+    (:class:`~drm.errors.DrmWarning`). A grid with no CRS and projected-looking
+    coordinates is returned as it is (:func:`read_dem` refuses it); to put a
+    grid on the DEM's cells use :func:`drm.regrid.onto`.
+
+    Parameters
+    ----------
+    path : str or path-like
+        ``.nc``, ``.asc`` or ``.tif`` file.
+    name : str
+        What the grid is, for messages.
+    var : str, optional
+        NetCDF variable to read; default: the only 2-D variable (or one of ``preferred``).
+    crs : str, int or pyproj.CRS, optional
+        The file's CRS when it records none (or records one with no linear units).
+    preferred : tuple of str
+        Variable names tried first.
+    method : {"bilinear", "nearest"}, optional
+        Sampling when reprojecting; default: nearest for integer files (classes,
+        ids), bilinear otherwise.
+
+    Returns
+    -------
+    xarray.DataArray
+        North-up float64 grid in the file's units, on coordinates in metres.
+
+    Raises
+    ------
+    DataNotFoundError, InputError, GridError, MissingDependencyError
+        A missing or unreadable file, a grid breaking the conventions, a CRS
+        with no linear units, or GeoTIFF without the ``geo`` extra.
+
+    Examples
+    --------
+    >>> import drm
+    >>> zones = read_grid(drm.datasets.builtin_path("hazard_data/valle_alto/population.nc"),
+    ...                   var="neighbourhood_id")
+    >>> zones.shape, int(zones.max())  # neighbourhood ids, 0 = none
+    ((400, 400), 12)
+    """
+    p = resolve_input(path, name)
+    raw = _read_raw(p, name, var, preferred)
+    sampling = method or _sampling(raw)
+    src = _resolve_crs(raw, crs, p, name, "crs", required=False)
+    da = _to_working(raw.astype(np.float64), src, p, name, sampling)
+    return _finish(da, p, name)
+
+
+def _dem_in_metres(da: xr.DataArray, p: Path) -> xr.DataArray:
+    units = da.attrs.get("units")
+    if units and units not in ("m", "metre", "meter", "metres", "meters"):
+        if not is_length_unit(str(units)):
+            raise UnitError(f"{p}: DEM has units {units!r}; expected a length such as 'm' or 'ft'")
+        da = da.copy(data=convert(da.values, str(units), "m"))
+    return da
+
+
+def _mask_undeclared_nodata(da: xr.DataArray, p: Path) -> xr.DataArray:
+    low = da.values < _NODATA_BELOW_M
+    if not low.any():
+        return da
+    found = np.unique(da.values[low])
+    shown = ", ".join(f"{v:g}" for v in found[:3]) + (" ..." if found.size > 3 else "")
+    warnings.warn(
+        DrmWarning(
+            f"{p}: {int(low.sum())} DEM cells below {_NODATA_BELOW_M:g} m ({shown}) taken as "
+            "nodata; declare the file's nodata (_FillValue, NODATA_value or the GeoTIFF nodata "
+            "tag) to say so"
+        ),
+        stacklevel=3,
     )
+    out = da.where(~low)
+    if not np.isfinite(out.values).any():
+        raise GridError(f"{p}: DEM: every cell is nodata ({shown}); check the file's nodata value")
+    return out
 
 
 def read_dem(
     path: str | os.PathLike[str], *, var: str | None = None, crs: Any = None
 ) -> xr.DataArray:
-    """Read a digital elevation model.
+    """Read a digital elevation model into the working CRS.
 
     Formats: NetCDF (``.nc``), ESRI ASCII grid (``.asc``, ``NODATA_value``
     honoured), GeoTIFF (``.tif``, needs the ``geo`` extra: ``pip install
     'drm[geo]'``). Elevations in feet (``units`` attribute) are converted to
-    metres; degree grids are reprojected to the local UTM zone.
+    metres. Cells below -500 m in a file that does not declare them nodata
+    (SRTM's -32768, ASCII -9999) are masked with a
+    :class:`~drm.errors.DrmWarning` naming the count. The DEM's CRS becomes the
+    working CRS when it is conformal and metric (UTM, a national Transverse
+    Mercator, Lambert Conformal Conic); a DEM in degrees goes to its local UTM
+    zone; Web Mercator, other distorted projections and CRSs in feet are
+    reprojected to the local UTM zone at their true ground cell size, with a
+    warning (a 30 m Web Mercator cell at 36° N becomes 24.3 m).
 
     Parameters
     ----------
@@ -301,7 +483,7 @@ def read_dem(
         NetCDF variable; default: ``elevation``, ``dem``, ``z``, ``band_data``,
         ``Band1`` or the only 2-D variable.
     crs : str, int or pyproj.CRS, optional
-        CRS when the file records none.
+        The file's CRS when it records none (scenario key ``hazard.dem_crs``).
 
     Returns
     -------
@@ -311,8 +493,11 @@ def read_dem(
     Raises
     ------
     GridError
-        If the DEM is all nodata, irregular, has non-square cells, or is in an
-        unknown unit.
+        If the DEM is all nodata, irregular, has non-square cells, records no
+        CRS while its coordinates look projected, or has a CRS with no linear
+        units or no datum.
+    UnitError
+        If the elevation units are not a length.
 
     Examples
     --------
@@ -321,20 +506,11 @@ def read_dem(
     >>> dem.attrs["units"], dem.dims
     ('m', ('y', 'x'))
     """
-    da = read_grid(
-        path,
-        name="DEM",
-        var=var,
-        crs=crs,
-        preferred=("elevation", "dem", "z", "band_data", "Band1"),
-    )
-    units = da.attrs.get("units")
-    if units and units not in ("m", "metre", "meter", "metres", "meters"):
-        if not is_length_unit(str(units)):
-            raise UnitError(
-                f"{path}: DEM has units {units!r}; expected a length such as 'm' or 'ft'"
-            )
-        da = da.copy(data=convert(da.values, str(units), "m"))
+    p = resolve_input(path, "DEM")
+    raw = _read_raw(p, "DEM", var, ("elevation", "dem", "z", "band_data", "Band1"))
+    src = _resolve_crs(raw, crs, p, "DEM", _DEM_CRS_KEY, required=True)
+    da = _mask_undeclared_nodata(_dem_in_metres(raw.astype(np.float64), p), p)
+    da = _finish(_to_working(da, src, p, "DEM", "bilinear"), p, "DEM")
     da.name = "elevation"
     da.attrs = {"units": "m", "long_name": "ground elevation", "standard_name": "surface_altitude"}
     return da
@@ -392,44 +568,209 @@ def write_grid(
     return target
 
 
+def _population_nodata(da: xr.DataArray, p: Path) -> xr.DataArray:
+    """NaN for nodata: declared (already NaN) or one undeclared sentinel such as -99999."""
+    neg = da.values < 0
+    if not neg.any():
+        return da
+    found = np.unique(da.values[neg])
+    if found.size == 1 and found[0] <= _POPULATION_SENTINEL:
+        warnings.warn(
+            DrmWarning(
+                f"{p}: {int(neg.sum())} population cells at {found[0]:g} taken as nodata "
+                "(0 persons); declare the file's nodata to say so"
+            ),
+            stacklevel=3,
+        )
+        return da.where(~neg)
+    raise InputError(
+        f"{p}: population has negative values (min {found[0]:g}); counts must be >= 0 "
+        "(declare the file's nodata value if that is what they are)"
+    )
+
+
+def _dem_nodata(persons: np.ndarray, dem: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """Move people off DEM nodata cells.
+
+    Voids inside the DEM give their people to the nearest valid cell; nodata
+    reaching the DEM's edge (outside a clipped area, the sea) is left out.
+    Returns the grid, the persons left out and the persons moved.
+    """
+    nan = ~np.isfinite(dem)
+    if not nan.any():
+        return persons, 0.0, 0.0
+    labels, _ = ndimage.label(nan)
+    rim = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    edge = np.isin(labels, rim[rim > 0])
+    void = nan & ~edge
+    out = persons.copy()
+    dropped = float(out[edge].sum())
+    out[edge] = 0.0
+    moved = float(out[void].sum())
+    if moved > 0:
+        _, (ri, ci) = ndimage.distance_transform_edt(nan, return_indices=True)
+        np.add.at(out, (ri[void], ci[void]), out[void])
+        out[void] = 0.0
+    return out, dropped, moved
+
+
+def _covered(raw: xr.DataArray, src: CRS | None, like: xr.DataArray) -> float:
+    """Share of the DEM's valid cells whose centres lie inside the population raster."""
+    valid = np.isfinite(like.values)
+    gx, gy = np.meshgrid(like["x"].values, like["y"].values)
+    qx, qy = gx[valid], gy[valid]
+    dst = get_crs(like)
+    if src is not None and dst is not None and src != dst:
+        qx, qy = Transformer.from_crs(dst, src, always_xy=True).transform(qx, qy)
+    x, y = raw["x"].values, raw["y"].values
+    hx, hy = abs(x[1] - x[0]) / 2, abs(y[1] - y[0]) / 2
+    inside = (qx >= x.min() - hx) & (qx <= x.max() + hx) & (qy >= y.min() - hy) & (qy <= y.max() + hy)
+    return float(inside.mean()) if inside.size else 0.0
+
+
+def _padded(da: xr.DataArray) -> xr.DataArray:
+    """The grid with one more row and column of NaN on each side."""
+    out = da.pad(x=1, y=1)
+    coords = {}
+    for c in ("x", "y"):
+        v = da[c].values
+        step = v[1] - v[0]
+        coords[c] = np.concatenate([[v[0] - step], v, [v[-1] + step]])
+    return out.assign_coords(coords)
+
+
+def _population_onto(
+    raw: xr.DataArray, src: CRS | None, like: xr.DataArray, p: Path
+) -> xr.DataArray:
+    t = check_grid(like, "DEM")
+    filled = raw.fillna(0.0)
+    if src is not None:
+        filled = set_crs(filled, src)
+    in_file = float(filled.sum())
+    moved = onto(filled, like, "sum", src_crs=src, source=str(p)).values
+    on_dem = float(moved.sum())
+    persons, dropped, shifted = _dem_nodata(moved, like.values)
+    outside = max(0.0, in_file - on_dem)
+    share = _covered(raw, src, like)
+    if share < 0.999:
+        warnings.warn(
+            DrmWarning(
+                f"{p}: the population raster covers {100 * share:.1f}% of the DEM's valid cells; "
+                "the rest get 0 persons (use a raster covering the whole DEM)"
+            ),
+            stacklevel=3,
+        )
+    if dropped > _LOST_SHARE * max(on_dem, 1e-12):
+        warnings.warn(
+            DrmWarning(
+                f"{p}: {dropped:,.0f} of the {on_dem:,.0f} persons inside the DEM "
+                f"({100 * dropped / on_dem:.1f}%) are on DEM nodata cells reaching its edge and "
+                "are left out (extend the DEM or fill its nodata to keep them)"
+            ),
+            stacklevel=3,
+        )
+    log.info(
+        "%s: %.0f persons in the file, %.0f put on the DEM's %g m cells, %.0f outside it, "
+        "%.0f on its nodata edge, %.0f moved out of its voids",
+        p, in_file, on_dem - dropped, t.dx, outside, dropped, shifted,
+    )
+    out = new_grid_like(
+        like, data=persons, name="population", units="persons",
+        long_name="resident population per cell",
+    )
+    out.attrs.update(
+        persons_in_file=in_file,
+        persons_outside_dem=outside,
+        persons_on_nodata=dropped,
+        persons_moved_from_voids=shifted,
+        source=p.name,
+    )
+    return out
+
+
 def read_population(
-    path: str | os.PathLike[str], *, var: str | None = None, crs: Any = None
+    path: str | os.PathLike[str],
+    like: xr.DataArray | None = None,
+    *,
+    var: str | None = None,
+    crs: Any = None,
 ) -> xr.DataArray:
     """Read a population grid: people per cell (NetCDF, ESRI ASCII or GeoTIFF).
+
+    Nodata (the file's declared nodata, NaN, or one undeclared negative sentinel
+    such as WorldPop's -99999, with a :class:`~drm.errors.DrmWarning`) is 0 persons.
+
+    With ``like`` (the DEM), the counts are moved onto the DEM's cells keeping
+    people: each valid source pixel's persons are shared among the DEM cells
+    its area overlaps — exact area fractions when both grids share a CRS,
+    otherwise ``k x k`` sub-pixels transformed into the DEM's CRS (see
+    :mod:`drm.regrid`), so the total of the pixels inside the DEM is kept to
+    well under 0.1 %. People on DEM nodata are handled so: voids inside the DEM
+    (nodata not reaching its edge) give their people to the nearest valid cell;
+    nodata reaching the edge (a clipped catchment, the sea) is outside the
+    model and its people are left out. Attributes report ``persons_in_file``
+    (valid total of the whole file), ``persons_outside_dem``,
+    ``persons_on_nodata`` (left out) and ``persons_moved_from_voids``. A
+    :class:`~drm.errors.DrmWarning` is raised when more than 0.5 % of the
+    persons inside the DEM are left out on nodata, or when the raster does not
+    cover all the DEM's valid cells; people outside the DEM (a country-wide
+    file) are only reported.
 
     Parameters
     ----------
     path : str or path-like
         Grid file; NetCDF variable ``population`` by default.
+    like : xarray.DataArray, optional
+        The DEM (cells in m); when given the result is on its grid.
     var : str, optional
-        NetCDF variable name.
+        NetCDF variable name (scenario key ``population.grid_var``).
     crs : optional
-        CRS when the file records none.
+        The file's CRS when it records none (scenario key ``population.grid_crs``).
 
     Returns
     -------
     xarray.DataArray
-        ``population`` in persons per cell (``units="persons"``); NaN is nodata.
+        ``population`` in persons per cell (``units="persons"``). Without
+        ``like``: on the file's grid (NaN is nodata), or, for a file in degrees
+        or a distorted projection, moved conservatively onto a UTM grid of its
+        own ground cell size (0 where nobody lives). With ``like``: on the
+        DEM's grid, 0 where nobody lives.
 
     Raises
     ------
     InputError
-        If any cell is negative.
+        If counts are negative (other than one nodata sentinel).
+    GridError
+        With ``like``, if the file records no CRS and its coordinates look
+        projected (pass ``crs``).
 
     Examples
     --------
     >>> import drm
-    >>> pop = drm.io.read_population(drm.datasets.builtin_path("hazard_data/valle_alto/population.nc"))
+    >>> path = drm.datasets.builtin_path("hazard_data/valle_alto/population.nc")
+    >>> pop = drm.io.read_population(path)
     >>> pop.attrs["units"]
     'persons'
+    >>> dem = drm.io.read_dem(drm.datasets.builtin_path("hazard_data/valle_alto/dem.nc"))
+    >>> on_dem = drm.io.read_population(path, like=dem)
+    >>> round(float(on_dem.sum())) == round(on_dem.attrs["persons_in_file"])
+    True
     """
-    da = read_grid(
-        path, name="population", var=var, crs=crs, preferred=("population", "pop", "band_data")
-    )
-    if np.nanmin(da.values) < 0:
-        raise InputError(
-            f"{path}: population has negative values (min {np.nanmin(da.values):g}); counts must be >= 0"
-        )
+    p = resolve_input(path, "population")
+    raw = _read_raw(p, "population", var, ("population", "pop", "band_data"))
+    required = like is not None and get_crs(like) is not None
+    src = _resolve_crs(raw, crs, p, "population", _POP_CRS_KEY, required=required)
+    raw = _population_nodata(raw.astype(np.float64), p)
+    if like is not None:
+        return _population_onto(raw, src, like, p)
+    if src is not None:
+        raw = set_crs(raw, src)
+    # the working grid of a raster one pixel wider on each side, so its edge pixels fit whole
+    padded = _padded(raw)
+    geom = _to_working(padded, src, p, "population", "nearest")
+    if src is not None and not geom["x"].equals(padded["x"]):
+        raw = onto(set_crs(raw.fillna(0.0), src), geom, "sum", src_crs=src, source=str(p))
+    da = _finish(raw, p, "population")
     da.name = "population"
     da.attrs = {"units": "persons", "long_name": "resident population per cell"}
     return da

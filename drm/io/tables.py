@@ -3,35 +3,53 @@
 Each reader checks the columns it needs (naming the file, the missing column
 and close matches), their types and ranges, fills optional columns with
 documented defaults and returns a :class:`pandas.DataFrame` indexed by ``id``
-where the table has one. Coordinates are ``x``/``y`` in metres in the
-project's CRS, or ``lon``/``lat`` in degrees (then converted with pyproj to
-``crs``).
+where the table has one.
+
+Files are read as a ministry or a spreadsheet sends them: comma, semicolon or
+tab separated (sniffed from the first lines); UTF-8 with or without a BOM, or
+Windows-1252 / Latin-1; decimal commas (``12,5`` and ``1.234,5``) in a file
+separated by semicolons or tabs; headers matched whatever their case, accents
+and spacing (``Capacidad``, ``CÓDIGO``, ``Área m2``), with the Spanish and
+English aliases each column lists. Every conversion happens here, at read
+time: coordinates go to the working CRS (``to_crs``, the DEM's) and stock
+quantities to the item catalogue's units, or the file is refused with the fix.
 """
 
 from __future__ import annotations
 
+import csv
 import difflib
+import io
 import os
+import re
+import unicodedata
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 from pyproj import CRS, Transformer
 
-from drm.errors import InputError
-from drm.io._files import file_format, resolve_input
-from drm.units import parse_duration
+from drm.errors import DrmWarning, InputError, UnitError
+from drm.grids import get_crs, grid_bounds, xy_to_rowcol
+from drm.io._files import file_format, read_text, resolve_input
+from drm.units import convert, parse_duration, parse_units
 
 __all__ = [
     "Column",
+    "check_sites",
     "read_centres",
     "read_hydrograph",
     "read_landcover_classes",
     "read_stock",
     "read_table",
     "read_warehouses",
+    "site_problems",
 ]
+
+WGS84 = CRS.from_epsg(4326)
 
 
 @dataclass(frozen=True)
@@ -41,7 +59,7 @@ class Column:
     Attributes
     ----------
     name : str
-        Column header.
+        Column header (the name the column has in the returned table).
     kind : {"str", "float", "int", "bool"}
         Type the values must convert to.
     required : bool
@@ -49,11 +67,14 @@ class Column:
     default : Any
         Value for a missing optional column.
     minimum : float, optional
-        Smallest allowed value.
+        Smallest allowed value, in the column's own units (``doc``).
     exclusive : bool
         Whether ``minimum`` itself is forbidden (``> minimum``).
     doc : str
         What the column means (units included), shown in error messages.
+    aliases : tuple of str
+        Other headers accepted for the column (``"nombre"`` for ``name``); headers
+        are compared without case, accents, spaces or punctuation.
     """
 
     name: str
@@ -63,52 +84,181 @@ class Column:
     minimum: float | None = None
     exclusive: bool = False
     doc: str = ""
+    aliases: tuple[str, ...] = ()
 
 
 _TRUE = {"true", "yes", "y", "1", "t", "si", "sí"}
 _FALSE = {"false", "no", "n", "0", "f"}
+#: Thousands grouped with dots, optional decimal comma: 1.234 / 12.345.678,9 (Spanish locale).
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?$")
+_SPACES = re.compile(r"[\s\u00a0\u202f]")
 
 
-def _convert(series: pd.Series, col: Column, where: str) -> pd.Series:
+def _key(header: str) -> str:
+    """A header reduced for matching: no accents, lower case, runs of other signs as ``_``."""
+    text = unicodedata.normalize("NFKD", str(header).replace("\ufeff", ""))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+
+
+def _rows(mask: Any) -> list[int]:
+    """Data-row numbers (1 = first row under the header) where ``mask`` is true."""
+    return [int(i) + 1 for i in np.flatnonzero(np.asarray(mask, dtype=bool))]
+
+
+def _listed(items: list[Any], limit: int = 10) -> str:
+    shown = ", ".join(str(i) for i in items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def _numbers_text(series: pd.Series, decimal: str) -> pd.Series:
+    """Number strings in Python's notation, decimal commas and dot-grouped thousands undone."""
+    text = series.astype(str).str.strip()
+    if decimal != ",":
+        return text
+    text = text.str.replace(_SPACES, "", regex=True)
+    grouped = text.str.match(_GROUPED)
+    text = text.where(~grouped, text.str.replace(".", "", regex=False))
+    return text.str.replace(",", ".", regex=False)
+
+
+def _convert(series: pd.Series, col: Column, where: str, decimal: str = ".") -> pd.Series:
     if col.kind == "str":
         if series.isna().any():
-            row = int(np.flatnonzero(series.isna().to_numpy())[0])
-            raise InputError(f"{where}: column {col.name!r} is empty on data row {row + 1}")
+            row = _rows(series.isna())[0]
+            raise InputError(f"{where}: column {col.name!r} is empty on data row {row}")
         return series.astype(str).str.strip()
     if col.kind == "bool":
         text = series.astype(str).str.strip().str.lower()
         ok = text.isin(_TRUE | _FALSE)
         if not ok.all():
-            row = int(np.flatnonzero(~ok.to_numpy())[0])
+            row = _rows(~ok)[0]
             raise InputError(
-                f"{where}: column {col.name!r} has {series.iloc[row]!r} on data row {row + 1}; use true/false"
+                f"{where}: column {col.name!r} has {series.iloc[row - 1]!r} on data row {row}; use true/false"
             )
         return text.isin(_TRUE)
-    values = pd.to_numeric(series, errors="coerce")
+    values = pd.to_numeric(_numbers_text(series, decimal), errors="coerce")
     bad = values.isna() | ~np.isfinite(values.astype(float))
     if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
+        row = _rows(bad)[0]
         raise InputError(
-            f"{where}: column {col.name!r} needs numbers ({col.doc or col.kind}); data row {row + 1} has "
-            f"{series.iloc[row]!r}"
+            f"{where}: column {col.name!r} needs numbers ({col.doc or col.kind}); data row {row} has "
+            f"{series.iloc[row - 1]!r}"
         )
     if col.minimum is not None:
         low = values <= col.minimum if col.exclusive else values < col.minimum
         if low.any():
-            row = int(np.flatnonzero(low.to_numpy())[0])
+            row = _rows(low)[0]
             op = ">" if col.exclusive else ">="
             raise InputError(
-                f"{where}: column {col.name!r} must be {op} {col.minimum:g}; data row {row + 1} has "
-                f"{series.iloc[row]!r}"
+                f"{where}: column {col.name!r} must be {op} {col.minimum:g}; data row {row} has "
+                f"{series.iloc[row - 1]!r}"
             )
     if col.kind == "int":
-        if (values != np.round(values)).any():
-            row = int(np.flatnonzero((values != np.round(values)).to_numpy())[0])
+        fractional = values != np.round(values)
+        if fractional.any():
+            row = _rows(fractional)[0]
             raise InputError(
-                f"{where}: column {col.name!r} needs whole numbers; data row {row + 1} has {series.iloc[row]!r}"
+                f"{where}: column {col.name!r} needs whole numbers; data row {row} has {series.iloc[row - 1]!r}"
             )
         return values.astype(np.int64)
     return values.astype(float)
+
+
+def _sniff_delimiter(lines: list[str]) -> str:
+    """The delimiter (``,``, ``;`` or tab) that splits the first lines into equal, widest rows."""
+    sample = [ln for ln in lines[:20] if ln.strip()]
+    best, best_score = ",", (False, 0)
+    for sep in (",", ";", "\t"):
+        widths = [len(r) for r in csv.reader(sample, delimiter=sep)]
+        if not widths:
+            continue
+        score = (len(set(widths)) == 1 and widths[0] > 1, widths[0])
+        if score > best_score:
+            best, best_score = sep, score
+    return best
+
+
+def _parse_csv(path: Any, what: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Every cell of a CSV as text (NaN when empty), and how the file was written."""
+    text, encoding = read_text(path)
+    lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("#")]
+    if not any(ln.strip() for ln in lines):
+        raise InputError(f"{path}: {what} file is empty")
+    sep = _sniff_delimiter(lines)
+    try:
+        df = pd.read_csv(
+            io.StringIO("\n".join(lines)),
+            sep=sep,
+            skipinitialspace=True,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+        )
+    except pd.errors.ParserError as err:
+        raise InputError(f"{path}: cannot parse {what} CSV ({err})") from None
+    df.columns = [str(c).replace("\ufeff", "").strip() for c in df.columns]
+    blank = [c for c in df.columns if (not c or c.startswith("Unnamed:")) and df[c].isna().all()]
+    df = df.drop(columns=blank).dropna(how="all").reset_index(drop=True)
+    return df, {"encoding": encoding, "delimiter": sep}
+
+
+def _rename_aliases(df: pd.DataFrame, columns: list[Column], where: str) -> pd.DataFrame:
+    """Headers matching a column's name or aliases (case, accents, spacing aside) renamed to it."""
+    wanted = {}
+    for col in columns:
+        for alias in (col.name, *col.aliases):
+            wanted.setdefault(_key(alias), col.name)
+    found: dict[str, list[str]] = {}
+    for header in df.columns:
+        if _key(header) in wanted:
+            found.setdefault(wanted[_key(header)], []).append(header)
+    for name, headers in found.items():
+        if len(headers) > 1:
+            raise InputError(
+                f"{where}: columns {' and '.join(map(repr, headers))} both mean {name!r}; keep one of them"
+            )
+    return df.rename(columns={h[0]: name for name, h in found.items()})
+
+
+def _decimal_mark(df: pd.DataFrame, columns: list[Column], sep: str) -> str:
+    """``","`` when a file separated by ``;`` or tab writes a number column with decimal commas."""
+    if sep == ",":
+        return "."
+    numeric = [c.name for c in columns if c.kind in ("float", "int") and c.name in df.columns]
+    for name in numeric:
+        if df[name].dropna().astype(str).str.contains(",", regex=False).any():
+            return ","
+    return "."
+
+
+def _missing(
+    where: str, what: str, name: str, headers: list[str], needs: str, doc: str = ""
+) -> InputError:
+    """The error for a missing column, with the close matches among ``headers``."""
+    close = difflib.get_close_matches(name, headers, n=2, cutoff=0.6)
+    hint = f" (did you mean {' or '.join(map(repr, close))}?)" if close else ""
+    return InputError(
+        f"{where}: {what} table is missing column {name!r}{hint}; it needs {needs}"
+        + (f" - {name}: {doc}" if doc else "")
+    )
+
+
+def _set_index(
+    df: pd.DataFrame, index: str, id_prefix: str | None, where: str, what: str
+) -> pd.DataFrame:
+    if index not in df.columns:
+        width = max(2, len(str(len(df))))
+        df[index] = [f"{id_prefix}{i + 1:0{width}d}" for i in range(len(df))]
+    dup = df[index].duplicated(keep=False)
+    if dup.any():
+        ids = list(dict.fromkeys(df.loc[dup, index]))
+        rows = "; ".join(f"{i!r}: data rows {_listed(_rows(df[index] == i))}" for i in ids[:10])
+        raise InputError(
+            f"{where}: {what} ids {_listed([repr(i) for i in ids])} appear more than once ({rows}); "
+            "ids must be unique: give each row its own id"
+        )
+    return df.set_index(index)
 
 
 def read_table(
@@ -117,32 +267,42 @@ def read_table(
     *,
     what: str,
     index: str | None = None,
+    id_prefix: str | None = None,
 ) -> pd.DataFrame:
     r"""Read a CSV file and check it against ``columns``.
 
     Parameters
     ----------
     path : str or path-like
-        The CSV file (UTF-8, comma separated, one header row; ``#`` starts a comment line).
+        The CSV file: one header row; ``#`` starts a comment line; comma, semicolon or tab
+        separated (sniffed); UTF-8 (with or without BOM), UTF-16 with BOM or Windows-1252 /
+        Latin-1; decimal commas accepted in number columns of a file separated by ``;`` or tabs.
+        Empty rows and empty unnamed columns (spreadsheet leftovers) are dropped.
     columns : list of Column
-        The schema. Extra columns are kept as they are.
+        The schema. Headers are matched to a column's name or aliases whatever their case,
+        accents and spacing, and renamed to the name; extra columns are kept as they are.
     what : str
         What the table holds, for messages (``"centres"``).
     index : str, optional
         Column to use as the index; its values must be unique.
+    id_prefix : str, optional
+        When the ``index`` column is absent, ids ``<prefix>01``, ``<prefix>02``... in file
+        order (without a prefix the column is required as the schema says).
 
     Returns
     -------
     pandas.DataFrame
         The table with every column converted to its kind; values keep the
-        units the schema's ``doc`` gives them.
+        units the schema's ``doc`` gives them. ``attrs`` records ``source`` (the
+        file name), ``encoding``, ``delimiter`` and ``decimal``.
 
     Raises
     ------
     DataNotFoundError
         If the file does not exist.
     InputError
-        Missing column (with close matches), bad or out-of-range value, duplicate id, no rows.
+        Missing column (with close matches), two headers for one column, bad or
+        out-of-range value, duplicated ids (all of them, with their rows), no rows.
 
     Examples
     --------
@@ -153,140 +313,518 @@ def read_table(
     >>> t = read_table(path, [Column("id", "str"), Column("threshold_m", minimum=0.0)], what="gauges", index="id")
     >>> t["threshold_m"].to_dict()
     {'G1': 1.5, 'G2': 2.0}
+    >>> _ = path.write_text("Código;Umbral (m)\nG1;1,5\n", encoding="cp1252")
+    >>> schema = [Column("id", "str", aliases=("codigo",)), Column("threshold_m", aliases=("umbral_m",))]
+    >>> read_table(path, schema, what="gauges", index="id")["threshold_m"].to_dict()
+    {'G1': 1.5}
     """
     p = resolve_input(path, what)
     file_format(p, ("csv",), what)
-    try:
-        df = pd.read_csv(
-            p, comment="#", skipinitialspace=True, dtype=str, keep_default_na=False, na_values=[""]
-        )
-    except (pd.errors.ParserError, UnicodeDecodeError) as err:
-        raise InputError(f"{p}: cannot parse {what} CSV ({err})") from None
-    except pd.errors.EmptyDataError:
-        raise InputError(f"{p}: {what} file is empty") from None
-    df.columns = [str(c).strip() for c in df.columns]
+    where = f"{p}"
+    df, written = _parse_csv(p, what)
     if df.empty:
         raise InputError(f"{p}: {what} table has a header but no rows")
-    where = f"{p}"
+    df = _rename_aliases(df, columns, where)
+    decimal = _decimal_mark(df, columns, written["delimiter"])
     for col in columns:
         if col.name not in df.columns:
-            if col.required:
-                close = difflib.get_close_matches(col.name, list(df.columns), n=2, cutoff=0.6)
-                hint = f" (did you mean {' or '.join(map(repr, close))}?)" if close else ""
-                raise InputError(
-                    f"{where}: {what} table is missing column {col.name!r}{hint}; "
-                    f"it needs {', '.join(c.name for c in columns if c.required)}"
-                    + (f" - {col.name}: {col.doc}" if col.doc else "")
-                )
+            if col.required and not (col.name == index and id_prefix):
+                needs = ", ".join(c.name for c in columns if c.required)
+                raise _missing(where, what, col.name, list(df.columns), needs, col.doc)
             if col.default is None:
                 continue  # an optional column without a default stays absent
             df[col.name] = col.default
         if col.default is None and not col.required:
             present = df[col.name].notna()
             if present.any():
-                converted = _convert(df.loc[present, col.name], col, where)
+                converted = _convert(df.loc[present, col.name], col, where, decimal)
                 df[col.name] = converted.reindex(df.index)
             continue
-        df[col.name] = _convert(
-            df[col.name].fillna(col.default) if col.default is not None else df[col.name],
-            col,
-            where,
-        )
+        filled = df[col.name].fillna(col.default) if col.default is not None else df[col.name]
+        df[col.name] = _convert(filled, col, where, decimal)
     if index is not None:
-        dup = df[index].duplicated()
-        if dup.any():
-            raise InputError(
-                f"{where}: {what} id {df[index][dup].iloc[0]!r} appears more than once; ids must be unique"
-            )
-        df = df.set_index(index)
-    df.attrs["source"] = p.name
+        df = _set_index(df, index, id_prefix, where, what)
+    df.attrs.update(source=p.name, decimal=decimal, **written)
     return df
 
 
-def _coordinates(df: pd.DataFrame, crs: Any, where: str) -> pd.DataFrame:
-    if {"x", "y"} <= set(df.columns):
-        for c in ("x", "y"):
-            df[c] = _convert(df[c], Column(c, doc="metres in the project CRS"), where)
-        return df
-    if {"lon", "lat"} <= set(df.columns):
-        lon = _convert(df["lon"], Column("lon", doc="degrees east"), where)
-        lat = _convert(df["lat"], Column("lat", doc="degrees north"), where)
-        if crs is None:
+# --------------------------------------------------------------------------- coordinates
+_COORDINATE_COLUMNS = [
+    Column(
+        "x",
+        required=False,
+        doc="easting, m in the file's CRS",
+        aliases=("este", "easting", "coord_x", "utm_este", "utm_x"),
+    ),
+    Column(
+        "y",
+        required=False,
+        doc="northing, m in the file's CRS",
+        aliases=("norte", "northing", "coord_y", "utm_norte", "utm_y"),
+    ),
+    Column(
+        "lon",
+        required=False,
+        doc="longitude, degrees east",
+        aliases=("longitude", "longitud", "lng", "long"),
+    ),
+    Column("lat", required=False, doc="latitude, degrees north", aliases=("latitude", "latitud")),
+]
+
+
+def _as_crs(value: Any, name: str, where: str) -> CRS | None:
+    if value is None:
+        return None
+    try:
+        return CRS.from_user_input(value)
+    except Exception as err:  # pyproj raises CRSError, a plain Exception subclass
+        raise InputError(
+            f"{where}: {name}={value!r} is not a CRS ({err}); use e.g. 'EPSG:32619'"
+        ) from None
+
+
+def _look_like_degrees(x: np.ndarray, y: np.ndarray) -> bool:
+    """Whether x/y read as metres look like lon/lat instead: in range, with decimals, a few degrees apart."""
+    in_range = bool(np.all(np.abs(x) <= 180.0) and np.all(np.abs(y) <= 90.0))
+    decimals = bool(np.any(x != np.round(x)) or np.any(y != np.round(y)))
+    compact = bool(np.ptp(x) <= 5.0 and np.ptp(y) <= 5.0)
+    return in_range and decimals and compact
+
+
+def _check_degrees(lon: np.ndarray, lat: np.ndarray, where: str, names: str) -> None:
+    """Refuse longitudes outside ±180 or latitudes outside ±90, naming the rows and the likely fix."""
+    bad = (np.abs(lon) > 180.0) | (np.abs(lat) > 90.0)
+    if not bad.any():
+        return
+    rows = _rows(bad)
+    if np.all(np.abs(lat) > 90.0) and np.all(np.abs(lat) <= 180.0) and np.all(np.abs(lon) <= 90.0):
+        fix = "the latitudes and longitudes look swapped: exchange the two columns"
+    elif np.all(np.abs(lon) > 1000.0) or np.all(np.abs(lat) > 1000.0):
+        fix = "these look like projected metres: name the columns x/y and pass the file's crs="
+    else:
+        fix = "correct those rows (longitude -180..180, latitude -90..90 degrees)"
+    i = rows[0] - 1
+    raise InputError(
+        f"{where}: {names} out of range on data rows {_listed(rows)} (row {rows[0]}: lon={lon[i]:g}, "
+        f"lat={lat[i]:g}); {fix}"
+    )
+
+
+def _values(df: pd.DataFrame, names: tuple[str, str], where: str) -> tuple[np.ndarray, np.ndarray]:
+    a, b = (df[n].to_numpy(dtype=float) for n in names)
+    empty = np.isnan(a) | np.isnan(b)
+    if empty.any():
+        raise InputError(
+            f"{where}: columns {names[0]}/{names[1]} are empty on data rows {_listed(_rows(empty))}; "
+            "every row needs its coordinates"
+        )
+    return a, b
+
+
+def _project(
+    src: CRS, dst: CRS, a: np.ndarray, b: np.ndarray, where: str
+) -> tuple[np.ndarray, np.ndarray]:
+    if src == dst:
+        return a.copy(), b.copy()
+    u, v = Transformer.from_crs(src, dst, always_xy=True).transform(a, b)
+    u, v = np.asarray(u, dtype=float), np.asarray(v, dtype=float)
+    bad = ~np.isfinite(u) | ~np.isfinite(v)
+    if bad.any():
+        raise InputError(
+            f"{where}: data rows {_listed(_rows(bad))} cannot be projected from {src.name} to {dst.name}; "
+            "check the coordinates and the file's crs="
+        )
+    return u, v
+
+
+def _from_lon_lat(df: pd.DataFrame, file_crs: CRS | None, target: CRS | None, where: str) -> tuple:
+    """(x, y, target, lon, lat) of a table with lon/lat columns."""
+    lon, lat = _values(df, ("lon", "lat"), where)
+    _check_degrees(lon, lat, where, "lon/lat")
+    if file_crs is not None and not file_crs.is_geographic:
+        if target is not None:
             raise InputError(
-                f"{where}: coordinates are lon/lat in degrees; pass the project CRS (crs=...) to convert them to metres"
+                f"{where}: columns lon/lat hold degrees but crs={file_crs.to_string()!r} says the file is "
+                "projected; drop crs= (lon/lat are read as WGS 84) or give the file's geographic CRS"
             )
-        t = Transformer.from_crs(CRS.from_epsg(4326), CRS.from_user_input(crs), always_xy=True)
-        df["x"], df["y"] = t.transform(lon.to_numpy(), lat.to_numpy())
-        return df
-    raise InputError(f"{where}: needs coordinate columns x and y (metres) or lon and lat (degrees)")
+        target, file_crs = file_crs, None  # the old call: crs= was the project CRS
+    src = file_crs or WGS84
+    if target is None:
+        raise InputError(
+            f"{where}: coordinates are lon/lat in degrees; pass the project CRS (to_crs=..., the DEM's) "
+            "to convert them to metres"
+        )
+    x, y = _project(src, target, lon, lat, where)
+    if src != WGS84:
+        lon, lat = _project(src, WGS84, lon, lat, where)
+    return x, y, target, lon, lat
 
 
+def _from_xy(df: pd.DataFrame, file_crs: CRS | None, target: CRS | None, where: str) -> tuple:
+    """(x, y, target, lon, lat) of a table with x/y columns (lon/lat None when no CRS is known)."""
+    a, b = _values(df, ("x", "y"), where)
+    if file_crs is not None and file_crs.is_geographic:
+        _check_degrees(a, b, where, "x/y (degrees under crs=)")
+        if target is None:
+            raise InputError(
+                f"{where}: crs={file_crs.to_string()!r} makes x/y lon/lat degrees; pass the project CRS "
+                "(to_crs=..., the DEM's) to convert them to metres"
+            )
+    elif _look_like_degrees(a, b):
+        raise InputError(
+            f"{where}: columns x/y hold values like x={a[0]:g}, y={b[0]:g}; these look like lon/lat: "
+            "name the columns lon/lat or pass crs='EPSG:4326'"
+        )
+    src = file_crs or target
+    target = target or src
+    if src is None:
+        return a, b, None, None, None
+    x, y = _project(src, target, a, b, where)
+    lon, lat = _project(src, WGS84, a, b, where)
+    return x, y, target, lon, lat
+
+
+def _positions(df: pd.DataFrame, crs: Any, to_crs: Any, where: str) -> pd.DataFrame:
+    """``df`` with ``x``/``y`` in metres of the working CRS and, where a CRS is known, ``lon``/``lat``."""
+    file_crs, target = _as_crs(crs, "crs", where), _as_crs(to_crs, "to_crs", where)
+    has_xy, has_ll = {"x", "y"} <= set(df.columns), {"lon", "lat"} <= set(df.columns)
+    if not (has_xy or has_ll):
+        raise InputError(
+            f"{where}: needs coordinate columns x and y (metres; este/norte) or lon and lat "
+            "(degrees; longitud/latitud, longitude/latitude)"
+        )
+    use_ll = has_ll and (target is not None or not has_xy)
+    x, y, target, lon, lat = (_from_lon_lat if use_ll else _from_xy)(df, file_crs, target, where)
+    df["x"], df["y"] = x, y
+    if lon is not None:
+        df["lon"], df["lat"] = lon, lat
+    if target is not None:
+        df.attrs["crs"] = target.to_string()
+    return df
+
+
+# --------------------------------------------------------------------------- centres
 CENTRE_COLUMNS = [
-    Column("id", "str", doc="unique identifier"),
-    Column("name", "str", doc="building name"),
-    Column("type", "str", required=False, default="other", doc="school, church, sports_hall, ..."),
-    Column("floor_area_m2", minimum=0.0, exclusive=True, doc="usable covered floor area in m²"),
+    Column("id", "str", doc="unique identifier", aliases=("codigo", "cod", "code", "id_centro")),
+    Column("name", "str", doc="building name", aliases=("nombre", "nombre_centro")),
+    Column(
+        "type",
+        "str",
+        required=False,
+        default="other",
+        doc="school, church, sports_hall, ...",
+        aliases=("tipo",),
+    ),
+    Column(
+        "floor_area_m2",
+        required=False,
+        minimum=0.0,
+        exclusive=True,
+        doc="usable covered floor area in m²",
+        aliases=("area_m2", "superficie_m2", "area_util_m2"),
+    ),
     Column(
         "capacity_persons",
         "int",
         required=False,
         minimum=0,
-        exclusive=True,
-        doc="declared capacity, persons",
+        doc="declared capacity, persons (0: not available)",
+        aliases=("capacidad", "capacidad_personas", "capacity"),
     ),
     # not surveyed (column absent): left out, so it limits neither capacity nor the assessment
-    Column("toilets", "int", required=False, minimum=0, doc="working toilets"),
-    Column("showers", "int", required=False, minimum=0, doc="showers or bathing spaces"),
-    Column("taps", "int", required=False, minimum=0, doc="water taps"),
-    Column("water_storage_l", required=False, minimum=0.0, doc="water storage in litres"),
+    Column(
+        "toilets",
+        "int",
+        required=False,
+        minimum=0,
+        doc="working toilets",
+        aliases=("banos", "sanitarios", "inodoros"),
+    ),
+    Column(
+        "showers",
+        "int",
+        required=False,
+        minimum=0,
+        doc="showers or bathing spaces",
+        aliases=("duchas",),
+    ),
+    Column(
+        "taps", "int", required=False, minimum=0, doc="water taps", aliases=("grifos", "llaves")
+    ),
+    Column(
+        "water_storage_l",
+        required=False,
+        minimum=0.0,
+        doc="water storage in litres",
+        aliases=("almacenamiento_agua_l",),
+    ),
     Column(
         "accessible",
         "bool",
         required=False,
         default="true",
         doc="step-free access for people with disabilities",
+        aliases=("accesible",),
     ),
+    *_COORDINATE_COLUMNS,
 ]
 
 
-def read_centres(path: str | os.PathLike[str], *, crs: Any = None) -> pd.DataFrame:
-    """Read candidate evacuation centres from CSV.
+def _space_capacity(area: pd.Series) -> tuple[pd.Series, float]:
+    """Persons that ``area`` (m²) holds under the default standard's covered-space rate, and that rate (m²/person)."""
+    from drm.shelter import capacity
+    from drm.shelter.standards import DEFAULT_STANDARD, as_standard
 
-    Required columns: ``id``, ``name``, ``floor_area_m2`` (> 0) and ``x``, ``y``
-    (m) or ``lon``, ``lat`` (degrees, converted to ``crs``). Optional, with
-    defaults: ``type`` ("other"), ``accessible`` (true); optional without a
-    default (a column that is absent was not surveyed, and limits neither the
-    capacity nor the assessment): ``capacity_persons`` (declared, > 0),
-    ``toilets``, ``showers``, ``taps``, ``water_storage_l`` (L).
+    table = as_standard(DEFAULT_STANDARD).table("acute")
+    rate = float(table.loc[table["kind"] == "space", "rate"].iloc[0])
+    persons = capacity(pd.DataFrame({"floor_area_m2": area}), DEFAULT_STANDARD)["by_space"]
+    return persons, rate
+
+
+def _capacities(df: pd.DataFrame, where: str) -> pd.DataFrame:
+    """Fill ``capacity_persons`` from floor area where no capacity is declared; mark capacity 0 unavailable."""
+    source = df.attrs.get("source", where)
+    if "capacity_persons" not in df.columns and "floor_area_m2" not in df.columns:
+        raise _missing(
+            where, "centres", "floor_area_m2", [str(c) for c in df.columns],
+            "capacity_persons (persons) or floor_area_m2 (usable covered floor area, m²)",
+        )  # fmt: skip
+    nan = pd.Series(np.nan, index=df.index)
+    declared = df.get("capacity_persons", nan).astype(float)
+    area = df.get("floor_area_m2", nan).astype(float)
+    neither = declared.isna() & area.isna()
+    if neither.any():
+        raise InputError(
+            f"{where}: centres {_listed(list(df.index[neither]))} (data rows {_listed(_rows(neither))}) have neither "
+            "capacity_persons nor floor_area_m2; give the declared capacity (persons) or the usable floor area (m²)"
+        )
+    by_area, rate = _space_capacity(area.fillna(1.0))
+    over = declared > area / rate + 1e-9
+    if over.any():
+        warnings.warn(
+            f"{source}: centres {_listed(list(df.index[over]))} declare more persons than their floor area holds at "
+            f"{rate:g} m² per person (Sphere 2018); the declared capacity is kept, and drm.shelter still limits "
+            "them by space",
+            DrmWarning,
+            stacklevel=3,
+        )
+    closed = declared == 0
+    if closed.any():
+        warnings.warn(
+            f"{source}: centres {_listed(list(df.index[closed]))} have capacity 0: kept as not available "
+            "(available = False); give their capacity to open them",
+            DrmWarning,
+            stacklevel=3,
+        )
+    df["floor_area_m2"] = area
+    df["capacity_persons"] = declared.fillna(by_area).astype(np.int64)
+    df["capacity_source"] = np.where(declared.isna(), "floor_area", "declared")
+    df["available"] = ~closed.to_numpy()
+    df["unavailable_reason"] = np.where(closed, f"capacity 0 in {source}", "")
+    return df
+
+
+def read_centres(
+    path: str | os.PathLike[str], *, crs: Any = None, to_crs: Any = None
+) -> pd.DataFrame:
+    """Read candidate evacuation centres from CSV (a ministry's school list as it comes).
+
+    Columns (headers in any case, accents or spacing; Spanish aliases in brackets):
+
+    * ``id`` [``codigo``, ``cod``]: unique; when absent, ``C01``, ``C02``... in file order;
+    * ``name`` [``nombre``]; ``type`` [``tipo``] (default "other");
+    * a position: ``lon``/``lat`` [``longitud``/``latitud``, ``longitude``/``latitude``],
+      degrees WGS 84, or ``x``/``y`` [``este``/``norte``], metres in the file's CRS;
+    * ``capacity_persons`` [``capacidad``, ``capacidad_personas``, ``capacity``] and/or
+      ``floor_area_m2`` [``area_m2``, ``superficie_m2``], per row at least one: where only the
+      floor area is given the capacity is the space the default standard allows
+      (:func:`drm.shelter.capacity`, Sphere 2018: 3.5 m² per person, rounded down);
+      ``capacity_persons = 0`` means "not available": the centre is kept with
+      ``available = False`` and a :class:`~drm.errors.DrmWarning` names it. A declared
+      capacity above that space is kept (the planner's number) with a warning;
+      :func:`drm.shelter.capacity` still limits it by space;
+    * optional: ``accessible`` (true), and without a default (a column that is absent was not
+      surveyed, and limits neither the capacity nor the assessment): ``toilets``, ``showers``,
+      ``taps``, ``water_storage_l`` (L).
 
     Parameters
     ----------
     path : str or path-like
-        CSV file.
+        CSV file (see :func:`read_table` for delimiters, encodings and decimal commas).
     crs : optional
-        Project CRS, needed when the file gives lon/lat.
+        The file's CRS when the file does not say: of ``x``/``y`` (a geographic CRS makes
+        them lon/lat); lon/lat columns are WGS 84 unless a geographic ``crs`` says otherwise.
+        Without ``to_crs``, a projected ``crs`` with lon/lat columns is the target (the old
+        call ``read_centres(path, crs=project_crs)``).
+    to_crs : optional
+        The working CRS (the DEM's): ``x``/``y`` are returned in it. Without it, ``x``/``y``
+        columns are returned as they are and lon/lat need a target.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``id``.
+        Indexed by ``id``: ``x``, ``y`` (m, working CRS), ``lon``, ``lat`` (degrees WGS 84,
+        when a CRS is known), ``floor_area_m2`` (m², NaN where not given),
+        ``capacity_persons`` (persons), ``capacity_source`` ("declared" or "floor_area"),
+        ``available`` (bool), ``unavailable_reason`` ("" or "capacity 0 in <file>") and the
+        optional columns. ``attrs["crs"]`` names the CRS of ``x``/``y`` when known.
+
+    Raises
+    ------
+    InputError
+        Missing or bad columns; duplicated ids (all listed); degrees out of range; x/y that
+        look like degrees; a row with neither capacity nor floor area.
 
     Examples
     --------
     >>> import drm
     >>> c = drm.io.read_centres(drm.datasets.builtin_path("hazard_data/valle_alto/centres.csv"))
-    >>> {"name", "x", "y", "floor_area_m2"} <= set(c.columns)
+    >>> {"name", "x", "y", "floor_area_m2", "capacity_persons", "available"} <= set(c.columns)
     True
+    >>> int(c.loc["C01", "capacity_persons"]), c.loc["C01", "capacity_source"]  # 1,850 m² at 3.5 m²
+    (528, 'floor_area')
     """
-    df = read_table(path, CENTRE_COLUMNS, what="centres", index="id")
-    return _coordinates(df, crs, str(path))
+    where = str(path)
+    df = read_table(path, CENTRE_COLUMNS, what="centres", index="id", id_prefix="C")
+    df = _positions(df, crs, to_crs, where)
+    return _capacities(df, where)
 
 
+# --------------------------------------------------------------------------- sites on the DEM
+def _within(x: np.ndarray, y: np.ndarray, bounds: tuple[float, float, float, float]) -> np.ndarray:
+    xmin, ymin, xmax, ymax = bounds
+    return (x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)
+
+
+def _outside_hint(
+    rows: pd.DataFrame, dem: xr.DataArray, bounds: tuple[float, float, float, float]
+) -> str:
+    """Why points outside the DEM may be there: x/y that are degrees, or latitude and longitude swapped."""
+    x, y = rows["x"].to_numpy(float), rows["y"].to_numpy(float)
+    if "lon" not in rows.columns:
+        degrees = _look_like_degrees(x, y)
+        return (
+            "; their x/y look like lon/lat: name the columns lon/lat or pass crs='EPSG:4326'"
+            if degrees
+            else ""
+        )
+    lon, lat = rows["lon"].to_numpy(float), rows["lat"].to_numpy(float)
+    crs = get_crs(dem)
+    if crs is None or np.any(np.abs(lon) > 90.0):
+        return ""
+    sx, sy = Transformer.from_crs(WGS84, crs, always_xy=True).transform(lat, lon)
+    swapped = np.all(_within(np.asarray(sx, dtype=float), np.asarray(sy, dtype=float), bounds))
+    return (
+        "; their latitude and longitude look swapped: exchange the two columns" if swapped else ""
+    )
+
+
+def site_problems(
+    table: pd.DataFrame, dem: xr.DataArray, *, what: str = "centre", source: str | None = None
+) -> list[str]:
+    """Every problem of a table's points on the DEM: outside it, or on a nodata cell.
+
+    Rows with ``available == False`` (closed centres) are not checked.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        As :func:`read_centres` or :func:`read_warehouses` return it: ``x``, ``y`` (m, in the
+        DEM's CRS), indexed by id.
+    dem : xarray.DataArray
+        The DEM (m), NaN for nodata.
+    what : str
+        What the rows are (``"centre"``, ``"warehouse"``), for messages.
+    source : str, optional
+        The file, for messages; ``table.attrs["source"]`` by default.
+
+    Returns
+    -------
+    list of str
+        One message per kind of problem, naming the ids and the fix; empty when all is well.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, xarray as xr
+    >>> dem = xr.DataArray([[1.0, np.nan], [2.0, 3.0]], dims=("y", "x"),
+    ...                    coords={"y": [15.0, 5.0], "x": [5.0, 15.0]})
+    >>> t = pd.DataFrame({"x": [5.0, 15.0, 50.0], "y": [5.0, 15.0, 5.0]}, index=["C1", "C2", "C3"])
+    >>> for text in site_problems(t, dem, source="centres.csv"):
+    ...     print(text.split(" (")[0])
+    centres.csv: centres C3 lie outside the DEM
+    centres.csv: centres C2 stand on DEM nodata cells: move them to a cell with a ground elevation or fill the DEM there
+    """
+    source = source or table.attrs.get("source", f"{what}s")
+    rows = table if "available" not in table.columns else table[table["available"].astype(bool)]
+    x, y = rows["x"].to_numpy(float), rows["y"].to_numpy(float)
+    bounds = grid_bounds(dem)
+    outside = ~_within(x, y, bounds)
+    problems = []
+    if outside.any():
+        i = int(np.flatnonzero(outside)[0])
+        xmin, ymin, xmax, ymax = bounds
+        problems.append(
+            f"{source}: {what}s {_listed(list(rows.index[outside]))} lie outside the DEM (x {xmin:.0f}..{xmax:.0f} m, "
+            f"y {ymin:.0f}..{ymax:.0f} m; {rows.index[i]} at x={x[i]:.0f}, y={y[i]:.0f}): check the file's CRS "
+            f"(crs=) or drop them{_outside_hint(rows[outside], dem, bounds)}"
+        )
+    inside = ~outside
+    r, c = xy_to_rowcol(dem, x[inside], y[inside], name=what)
+    nodata = np.isnan(np.asarray(dem.values, dtype=float)[r, c])
+    if nodata.any():
+        problems.append(
+            f"{source}: {what}s {_listed(list(rows.index[inside][nodata]))} stand on DEM nodata cells: move them "
+            "to a cell with a ground elevation or fill the DEM there"
+        )
+    return problems
+
+
+def check_sites(
+    table: pd.DataFrame, dem: xr.DataArray, *, what: str = "centre", source: str | None = None
+) -> None:
+    """Raise if any point of a table lies outside the DEM or on a nodata cell (see :func:`site_problems`).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        ``x``, ``y`` (m, in the DEM's CRS), indexed by id.
+    dem : xarray.DataArray
+        The DEM (m), NaN for nodata.
+    what : str
+        What the rows are, for messages.
+    source : str, optional
+        The file, for messages.
+
+    Raises
+    ------
+    InputError
+        Every problem found, in one message.
+
+    Examples
+    --------
+    >>> import pandas as pd, xarray as xr
+    >>> dem = xr.DataArray([[1.0, 2.0], [3.0, 4.0]], dims=("y", "x"),
+    ...                    coords={"y": [15.0, 5.0], "x": [5.0, 15.0]})
+    >>> check_sites(pd.DataFrame({"x": [12.0], "y": [4.0]}, index=["W1"]), dem, what="warehouse")
+    >>> from drm.errors import InputError
+    >>> try:
+    ...     check_sites(pd.DataFrame({"x": [12.0], "y": [40.0]}, index=["W2"]), dem, what="warehouse")
+    ... except InputError as err:
+    ...     print(str(err).split(" (")[0])
+    warehouses: warehouses W2 lie outside the DEM
+    """
+    problems = site_problems(table, dem, what=what, source=source)
+    if problems:
+        raise InputError("; ".join(problems))
+
+
+# --------------------------------------------------------------------------- warehouses
 WAREHOUSE_COLUMNS = [
-    Column("id", "str", doc="unique identifier"),
-    Column("name", "str", doc="warehouse name"),
+    Column("id", "str", doc="unique identifier", aliases=("codigo", "cod", "code")),
+    Column("name", "str", doc="warehouse name", aliases=("nombre",)),
     Column(
-        "trucks", "int", required=False, default=1, minimum=0, doc="trucks available for resupply"
+        "trucks", "int", required=False, default=1, minimum=0, doc="trucks available for resupply",
+        aliases=("camiones",),
     ),
     Column(
         "truck_capacity_kg",
@@ -295,27 +833,36 @@ WAREHOUSE_COLUMNS = [
         minimum=0.0,
         exclusive=True,
         doc="payload per truck, kg",
+        aliases=("capacidad_camion_kg", "carga_camion_kg", "carga_kg"),
     ),
-]
+    *_COORDINATE_COLUMNS,
+]  # fmt: skip
 
 
-def read_warehouses(path: str | os.PathLike[str], *, crs: Any = None) -> pd.DataFrame:
+def read_warehouses(
+    path: str | os.PathLike[str], *, crs: Any = None, to_crs: Any = None
+) -> pd.DataFrame:
     """Read warehouses (stock holding sites) from CSV.
 
-    Required: ``id``, ``name``, coordinates (``x``/``y`` in m or ``lon``/``lat``
-    in degrees). Optional: ``trucks`` (1), ``truck_capacity_kg`` (5000 kg).
+    Required: ``name`` [``nombre``] and a position, as :func:`read_centres` reads it
+    (``lon``/``lat`` in degrees or ``x``/``y`` in metres). Optional: ``id`` [``codigo``]
+    (``W01``, ``W02``... when absent), ``trucks`` [``camiones``] (1), ``truck_capacity_kg``
+    [``capacidad_camion_kg``] (5000 kg).
 
     Parameters
     ----------
     path : str or path-like
-        CSV file.
+        CSV file (see :func:`read_table` for delimiters, encodings and decimal commas).
     crs : optional
-        Project CRS, needed when the file gives lon/lat.
+        The file's CRS when the file does not say (as in :func:`read_centres`).
+    to_crs : optional
+        The working CRS (the DEM's).
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``id``: ``x``, ``y`` (m), ``trucks``, ``truck_capacity_kg`` (kg).
+        Indexed by ``id``: ``x``, ``y`` (m), ``lon``, ``lat`` (degrees, when a CRS is known),
+        ``trucks``, ``truck_capacity_kg`` (kg).
 
     Examples
     --------
@@ -324,34 +871,130 @@ def read_warehouses(path: str | os.PathLike[str], *, crs: Any = None) -> pd.Data
     >>> int(w.loc["W1", "trucks"]), float(w.loc["W1", "truck_capacity_kg"])
     (2, 8000.0)
     """
-    df = read_table(path, WAREHOUSE_COLUMNS, what="warehouses", index="id")
-    return _coordinates(df, crs, str(path))
+    df = read_table(path, WAREHOUSE_COLUMNS, what="warehouses", index="id", id_prefix="W")
+    return _positions(df, crs, to_crs, str(path))
 
 
+# --------------------------------------------------------------------------- stock
 STOCK_COLUMNS = [
-    Column("site_id", "str", doc="warehouse or centre id holding the stock"),
-    Column("item", "str", doc="item name, as in the shelter standard"),
-    Column("quantity", minimum=0.0, doc="amount on hand (negative stock is an error)"),
+    Column("site_id", "str", doc="warehouse or centre id holding the stock", aliases=("site", "sitio", "id_sitio")),
+    Column("item", "str", doc="item name, as in the shelter standard", aliases=("articulo", "rubro")),
+    Column("quantity", minimum=0.0, doc="amount on hand (negative stock is an error)", aliases=("cantidad",)),
     Column(
-        "unit", "str", required=False, default="unit", doc="unit of quantity (kg, L, kits, ...)"
+        "unit", "str", required=False, default="unit", doc="unit of quantity (kg, L, kits, ...)", aliases=("unidad",)
     ),
-]
+]  # fmt: skip
+
+#: Units :func:`drm.units.parse_units` does not know, as (factor, unit it knows).
+_EXTRA_UNITS = {
+    "gal": (3.785411784, "l"),  # US liquid gallon, as Venezuela and the Americas use it
+    "gallon": (3.785411784, "l"),
+    "gallons": (3.785411784, "l"),
+    "us_gal": (3.785411784, "l"),
+    "galon": (3.785411784, "l"),
+    "galones": (3.785411784, "l"),
+    "imp_gal": (4.54609, "l"),
+    "ml": (1e-3, "l"),
+    "lt": (1.0, "l"),
+    "lts": (1.0, "l"),
+    "litro": (1.0, "l"),
+    "litros": (1.0, "l"),
+    "litres": (1.0, "l"),
+    "liters": (1.0, "l"),
+    "lb": (0.45359237, "kg"),
+    "lbs": (0.45359237, "kg"),
+    "libras": (0.45359237, "kg"),
+    "t": (1000.0, "kg"),
+    "kilo": (1.0, "kg"),
+    "kilos": (1.0, "kg"),
+    "kilogramos": (1.0, "kg"),
+}
+#: Words that count things, accepted for any item the catalogue counts (ration, kit, bar, piece).
+_COUNT_WORDS = {
+    "unit",
+    "units",
+    "u",
+    "each",
+    "ea",
+    "pc",
+    "pcs",
+    "piece",
+    "pieces",
+    "unidad",
+    "unidades",
+    "und",
+    "pieza",
+    "piezas",
+}
+_COUNT_SPANISH = {"ration": {"racion", "raciones"}, "bar": {"barra", "barras"}}
 
 
-def read_stock(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read stock on hand from CSV: ``site_id``, ``item``, ``quantity`` (>= 0), ``unit``.
+def _dims(unit: str) -> tuple[int, int, int] | None:
+    """Dimensions of a unit drm.units knows; None for a count (kit, ration, piece) or an unknown word."""
+    try:
+        return parse_units(unit)[1]
+    except UnitError:
+        return None
+
+
+def _unit_factor(unit: str, cat_unit: str) -> float | None:
+    """The factor taking a quantity in ``unit`` to the catalogue's ``cat_unit``; None when it cannot."""
+    given, target = _key(unit), _key(cat_unit)
+    if given in ("", "nan", "unit", target):  # "unit": the default, the catalogue's own unit
+        return 1.0
+    factor, base = _EXTRA_UNITS.get(given, (1.0, unit))
+    if _dims(cat_unit) is not None:
+        try:
+            return float(convert(factor, base, cat_unit))
+        except UnitError:
+            return None
+    counts = _COUNT_WORDS | _COUNT_SPANISH.get(target, set()) | {target + "s", target + "es"}
+    return 1.0 if given in counts else None
+
+
+def _accepted(cat_unit: str) -> str:
+    """The units a quantity of an item counted in ``cat_unit`` may be given in, for messages."""
+    dims = _dims(cat_unit)
+    if dims == (3, 0, 0):
+        return f"{cat_unit}, mL, m3, gal (US), imp_gal"
+    if dims == (0, 0, 1):
+        return f"{cat_unit}, g, t, lb"
+    if dims is not None:
+        return f"a unit convertible to {cat_unit}"
+    return f"{cat_unit}, {cat_unit}s, units or pieces (a count)"
+
+
+def read_stock(path: str | os.PathLike[str], *, standard: Any = None) -> pd.DataFrame:
+    """Read stock on hand from CSV, converting every quantity to its item's catalogue unit.
+
+    Columns: ``site_id`` [``sitio``], ``item`` [``articulo``], ``quantity`` (>= 0)
+    [``cantidad``] and ``unit`` [``unidad``] (default: the catalogue's unit). Each
+    quantity is converted at read time to the unit the item catalogue counts the item in:
+    volumes (``gal`` = US gallon 3.785411784 L, ``imp_gal``, ``mL``, ``m3``) to L, masses
+    (``g``, ``t``, ``lb``) to kg; counted items (kits, rations, pieces) accept counting words
+    (``units``, ``pieces``, ``kits``, ``unidades``).
 
     Parameters
     ----------
     path : str or path-like
-        CSV file.
+        CSV file (see :func:`read_table` for delimiters, encodings and decimal commas).
+    standard : str, path or Standard, optional
+        The shelter standard whose item catalogue names the items and their units (the
+        scenario's ``shelter.standard``; by default sphere-2018, whose catalogue every built-in
+        profile shares).
 
     Returns
     -------
     pandas.DataFrame
-        One row per site and item, ``quantity`` in that row's ``unit`` (L,
-        ration, kit, piece: the item catalogue's units); a repeated (site, item)
-        pair is an error.
+        One row per site and item, ``quantity`` in ``unit``, the catalogue's unit (L,
+        ration, kit, piece...). ``attrs["unit_conversions"]`` lists each conversion made
+        (``"data row 2: 100 gal of water_l = 378.541 L"``).
+
+    Raises
+    ------
+    InputError
+        An item the catalogue does not know; a unit it cannot convert to the item's (naming the
+        row, item, unit and the units accepted); a (site, item) pair listed twice.
 
     Examples
     --------
@@ -361,14 +1004,41 @@ def read_stock(path: str | os.PathLike[str]) -> pd.DataFrame:
     >>> row["site_id"], row["item"], float(row["quantity"]), row["unit"]
     ('W1', 'water_l', 30000.0, 'L')
     """
+    from drm.shelter.standards import DEFAULT_STANDARD, as_standard
+
+    catalogue = as_standard(standard or DEFAULT_STANDARD).catalogue
     df = read_table(path, STOCK_COLUMNS, what="stock")
+    notes = []
+    for k, row in df.iterrows():
+        at = f"{path}: data row {k + 1} ({row['item']!r} at {row['site_id']!r})"
+        if row["item"] not in catalogue.index:
+            raise InputError(
+                f"{at}: unknown item; the catalogue has {', '.join(catalogue.index)}. Rename the item, or add it "
+                "with a mass_kg column in a standard overrides file and pass standard="
+            )
+        cat_unit = str(catalogue.loc[row["item"], "unit"])
+        factor = _unit_factor(str(row["unit"]), cat_unit)
+        if factor is None:
+            raise InputError(
+                f"{at}: unit {row['unit']!r} cannot be converted to {cat_unit!r}, the unit the catalogue counts "
+                f"{row['item']!r} in; give the quantity in {_accepted(cat_unit)}"
+            )
+        if factor != 1.0:
+            notes.append(
+                f"data row {k + 1}: {row['quantity']:g} {row['unit']} of {row['item']} = "
+                f"{row['quantity'] * factor:g} {cat_unit}"
+            )
+        df.loc[k, "quantity"] = row["quantity"] * factor
+        df.loc[k, "unit"] = cat_unit
     dup = df.duplicated(["site_id", "item"])
     if dup.any():
         row = df[dup].iloc[0]
         raise InputError(
             f"{path}: stock of {row['item']!r} at {row['site_id']!r} is listed twice; merge the rows"
         )
-    return df.reset_index(drop=True)
+    out = df.reset_index(drop=True)
+    out.attrs["unit_conversions"] = notes
+    return out
 
 
 HYDROGRAPH_COLUMNS = [

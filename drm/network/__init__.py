@@ -20,6 +20,7 @@ from drm.network._matrix import RoadMatrix, road_matrix
 from drm.network.assignment import Assignment, assign
 from drm.network.capacity import CCRPResult, QuickestEvacuation, ccrp, quickest_evacuation
 from drm.network.clearance import ClearanceResult, clearance_time
+from drm.network.connectivity import ConnectivityReport, connectivity_report
 from drm.network.flooding import (
     PEDESTRIAN_LIMITS,
     VEHICLE_CLOSURE_DEPTH_M,
@@ -28,6 +29,7 @@ from drm.network.flooding import (
     pregnolato_speed_kph,
     road_closure_times,
     roads_at,
+    safe_nodes,
 )
 from drm.network.roads import (
     Connectivity,
@@ -37,6 +39,7 @@ from drm.network.roads import (
     population_origins,
     prepare_roads,
     road_classes,
+    road_ids_named,
     snap_points,
 )
 from drm.network.routing import TravelTimes, route_edges, travel_times
@@ -48,6 +51,7 @@ __all__ = [
     "CCRPResult",
     "ClearanceResult",
     "Connectivity",
+    "ConnectivityReport",
     "PedestrianLimits",
     "QuickestEvacuation",
     "RoadMatrix",
@@ -56,6 +60,7 @@ __all__ = [
     "ccrp",
     "clearance_time",
     "connectivity",
+    "connectivity_report",
     "flood_roads",
     "nearest_nodes",
     "parse_maxspeed",
@@ -65,9 +70,11 @@ __all__ = [
     "quickest_evacuation",
     "road_classes",
     "road_closure_times",
+    "road_ids_named",
     "road_matrix",
     "roads_at",
     "route_edges",
+    "safe_nodes",
     "snap_points",
     "travel_times",
 ]

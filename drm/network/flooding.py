@@ -59,6 +59,7 @@ __all__ = [
     "pregnolato_speed_kph",
     "road_closure_times",
     "roads_at",
+    "safe_nodes",
 ]
 
 #: Depth from which a road is impassable to vehicles (Pregnolato et al. 2017), m.
@@ -466,3 +467,56 @@ def roads_at(G: nx.MultiDiGraph, time_s: float) -> nx.MultiDiGraph:
         if shut:
             d["travel_time"] = np.inf
     return H
+
+
+def safe_nodes(G: nx.MultiDiGraph, flood: Any, *, max_depth_m: float = 0.05) -> list[Any]:
+    """Road nodes the flood never reaches: safe ground for households that need no shelter.
+
+    Pass the result as ``safe_nodes=`` to :func:`drm.evacuation.simulate_evacuation`:
+    households with ``shelter = False`` walk or drive to the nearest of them.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        Road graph with node ``x``, ``y`` (m) in the flood's CRS.
+    flood : FloodResult, xarray.Dataset or xarray.DataArray
+        A flood run, or a depth grid (m); its maximum depth over time is used.
+    max_depth_m : float
+        Largest maximum depth (m) at a node still counted as dry (default 5 cm,
+        the arrival depth of drm's flood runs).
+
+    Returns
+    -------
+    list
+        Node ids whose maximum depth stays under ``max_depth_m``; nodes outside
+        the flood grid count as safe.
+
+    Examples
+    --------
+    >>> import networkx as nx, numpy as np, xarray as xr
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node("low", x=5.0, y=5.0)
+    >>> G.add_node("high", x=15.0, y=5.0)
+    >>> depth = xr.DataArray([[0.0, 0.0], [0.4, 0.0]], dims=("y", "x"),
+    ...                      coords={"y": [15.0, 5.0], "x": [5.0, 15.0]})
+    >>> safe_nodes(G, depth)
+    ['high']
+    """
+    from drm.grids import grid_bounds, xy_to_rowcol
+
+    if not max_depth_m > 0:
+        raise InputError(f"safe_nodes: max_depth_m must be > 0 m, got {max_depth_m!r}")
+    depth = flood_snapshot(flood, "max")[0]
+    nodes = list(G.nodes)
+    try:
+        x = np.array([G.nodes[n]["x"] for n in nodes], dtype=float)
+        y = np.array([G.nodes[n]["y"] for n in nodes], dtype=float)
+    except KeyError:
+        raise InputError("safe_nodes: road nodes need 'x' and 'y' (m)") from None
+    xmin, ymin, xmax, ymax = grid_bounds(depth)
+    inside = (x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)
+    d = np.zeros(len(nodes))
+    if inside.any():
+        rows, cols = xy_to_rowcol(depth, x[inside], y[inside], name="road node")
+        d[inside] = np.nan_to_num(np.asarray(depth.values)[rows, cols])
+    return [n for n, dn in zip(nodes, d, strict=True) if dn < max_depth_m]

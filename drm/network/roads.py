@@ -12,6 +12,7 @@ planner can inspect it and pass a corrected copy.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import re
 import warnings
@@ -40,6 +41,7 @@ __all__ = [
     "population_origins",
     "prepare_roads",
     "road_classes",
+    "road_ids_named",
     "snap_points",
 ]
 
@@ -597,4 +599,58 @@ def connectivity(G: nx.Graph | RoadMatrix, weight: str = "travel_time") -> Conne
     return Connectivity(
         component=pd.Series(rank[labels], index=pd.Index(M.nodes, name="node"), name="component"),
         sizes=sizes[order],
+    )
+
+
+def road_ids_named(G: nx.MultiDiGraph, name: str) -> list[str]:
+    """The ``road_id`` of the roads an inject names: by ``road_id``, else OSM ``ref``, ``name`` or ``osmid``.
+
+    OpenStreetMap roads read from an OSMnx file carry their way id as
+    ``road_id``; a trainer names a bridge by its ``ref`` or ``name`` instead.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        Road graph (edges with ``road_id``).
+    name : str
+        What the inject or user calls the road.
+
+    Returns
+    -------
+    list of str
+        The ``road_id`` values of every edge that answers to ``name``, sorted.
+
+    Raises
+    ------
+    InputError
+        No road answers to ``name``; the message suggests close matches.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph()
+    >>> _ = G.add_edge(1, 2, road_id="4471", ref="bridge-2", name="Harmon Road")
+    >>> road_ids_named(G, "bridge-2"), road_ids_named(G, "4471")
+    (['4471'], ['4471'])
+    """
+    seen: dict[str, set[str]] = {"road_id": set(), "ref": set(), "name": set(), "osmid": set()}
+    hits: dict[str, set[str]] = {k: set() for k in seen}
+    for _, _, d in G.edges(data=True):
+        rid = str(d.get("road_id", ""))
+        for key in seen:
+            value = d.get(key)
+            values = value if isinstance(value, list) else [value]
+            for v in values:
+                if v is None:
+                    continue
+                seen[key].add(str(v))
+                if str(v) == name:
+                    hits[key].add(rid)
+    for key in seen:
+        if hits[key]:
+            return sorted(hits[key])
+    close = difflib.get_close_matches(name, sorted(set().union(*seen.values())), n=3)
+    hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
+    raise InputError(
+        f"no road {name!r} among the roads' road_id, ref, name or osmid{hint}"
     )

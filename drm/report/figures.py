@@ -150,9 +150,9 @@ def input_map(inputs: ScenarioInputs, *, language: str = "en") -> Figure:
         handles.append(
             Line2D([], [], marker="^", ls="", color=OKABE_ITO[4], label=text("fig_warehouses"))
         )
-    for inflow in inputs.scenario.hazard.inflows:
+    for x, y in inputs.inflow_points:
         ax.scatter(
-            [inflow.x], [inflow.y], s=120, marker="v", color=OKABE_ITO[1], edgecolor="k", zorder=6
+            [x], [y], s=120, marker="v", color=OKABE_ITO[1], edgecolor="k", zorder=6
         )
         handles.append(
             Line2D([], [], marker="v", ls="", color=OKABE_ITO[1], label=text("fig_inflow"))

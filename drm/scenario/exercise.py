@@ -114,8 +114,9 @@ def situation_reports(
     names = [str(d.get("road_id") or d.get("name") or "") for _, _, d in G.edges(data=True)]
     # closed by the water, or earlier by a training inject
     closed_at = np.array([d.get("closure_time_s", np.inf) for _, _, d in G.edges(data=True)])
-    for road, at in inject_road_closures(result.scenario).items():
-        hit = np.array([n == road for n in names], dtype=bool)
+    ids = [str(d.get("road_id", "")) for _, _, d in G.edges(data=True)]
+    for road, at in inject_road_closures(result.scenario, G).items():
+        hit = np.array([n == road for n in ids], dtype=bool)
         closed_at[hit] = np.minimum(closed_at[hit], at)
     exposure = result.exposure
     zones = exposure.zones

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,12 +14,13 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import xarray as xr
-from pyproj import CRS
+from pyproj import CRS, Transformer
 
 from drm import io
-from drm.errors import InputError
+from drm.errors import DrmError, DrmWarning, InputError
 from drm.grids import check_grid, check_same_grid, grid_bounds
 from drm.io.rainfall import check_covers
+from drm.regrid import onto
 from drm.scenario.schema import Scenario
 
 __all__ = ["ScenarioInputs", "file_sha256", "load_inputs"]
@@ -57,6 +61,22 @@ class ScenarioInputs:
         Land-cover class codes on the DEM grid.
     landcover_classes : pandas.DataFrame or None
         Class table (``code``, ``name``, ``manning_n``, ``curve_number``).
+    inflow_points : tuple of (float, float)
+        Each inflow's point (m) in the DEM's CRS (from ``x``, ``y`` or ``lon``, ``lat``).
+    zones : xarray.DataArray or None
+        Zone id per DEM cell (0: no zone), when the scenario names zones.
+    zone_layer : ZoneLayer or None
+        Polygon zones with their exact cell fractions (:func:`drm.io.read_zones`).
+    zone_table : pandas.DataFrame or None
+        One row per zone id: ``name`` (and, from polygons, areas).
+    census : pandas.DataFrame or None
+        The census per zone (:func:`drm.io.read_census`).
+    profiles : ZoneProfiles or None
+        Each zone's :class:`~drm.demographics.DemographicProfile`, from the census.
+    connectivity : ConnectivityReport or None
+        How well the roads connect people, centres and warehouses.
+    notes : tuple of str
+        The warnings raised while reading, one per distinct message.
     hashes : dict
         SHA-256 of every input file by its scenario field.
     """
@@ -72,7 +92,18 @@ class ScenarioInputs:
     warehouses: pd.DataFrame | None = None
     landcover: xr.DataArray | None = None
     landcover_classes: pd.DataFrame | None = None
+    inflow_points: tuple[tuple[float, float], ...] = ()
+    zones: xr.DataArray | None = None
+    zone_layer: Any = None
+    zone_table: pd.DataFrame | None = None
+    census: pd.DataFrame | None = None
+    profiles: Any = None
+    connectivity: Any = None
+    notes: tuple[str, ...] = ()
     hashes: dict[str, str] = field(default_factory=dict)
+
+    def _coverage(self) -> dict[str, float]:
+        return _coverage_of(self)
 
     def summary(self) -> dict[str, Any]:
         """Return the key magnitudes of the inputs as plain numbers (JSON-ready)."""
@@ -111,8 +142,12 @@ class ScenarioInputs:
             },
             "centres": {
                 "count": len(self.centres),
-                "floor_area_m2": float(self.centres["floor_area_m2"].sum()),
+                "available": int(self.centres["available"].sum())
+                if "available" in self.centres
+                else len(self.centres),
+                "floor_area_m2": float(np.nansum(self.centres["floor_area_m2"])),
             },
+            "coverage": self._coverage(),
             "inflows": [
                 {
                     "peak_m3s": float(f["discharge_m3s"].max()),
@@ -123,6 +158,8 @@ class ScenarioInputs:
         }
         if self.warehouses is not None:
             out["warehouses"] = {"count": len(self.warehouses)}
+        if self.zone_table is not None:
+            out["zones"] = {"count": len(self.zone_table), "census": self.census is not None}
         if self.stock is not None:
             out["stock"] = {
                 f"{item} ({unit})": float(q)
@@ -133,17 +170,84 @@ class ScenarioInputs:
         return out
 
 
+def _coverage_of(inputs: ScenarioInputs) -> dict[str, float]:
+    attrs = inputs.population.attrs
+    on_dem = float(np.nansum(inputs.population.values))
+    in_file = float(attrs.get("persons_in_file", on_dem))
+    report = inputs.connectivity
+    return {
+        "population_share_on_dem": on_dem / in_file if in_file > 0 else 1.0,
+        "persons_outside_dem": float(attrs.get("persons_outside_dem", 0.0)),
+        "persons_on_dem_nodata": float(attrs.get("persons_on_nodata", 0.0)),
+        "road_share_inside_dem": _road_share_inside(inputs.roads, inputs.dem),
+        "roads_largest_share": float(report.share_length) if report is not None else 1.0,
+        "warehouse_centre_pairs_unreachable": len(report.unreachable) if report is not None else 0,
+    }
+
+
+def _road_share_inside(G: nx.MultiDiGraph, dem: xr.DataArray) -> float:
+    x = np.array([d["x"] for _, d in G.nodes(data=True)], dtype=float)
+    y = np.array([d["y"] for _, d in G.nodes(data=True)], dtype=float)
+    return float(_inside(x, y, dem).mean()) if x.size else 0.0
+
+
 def _inside(x: np.ndarray, y: np.ndarray, dem: xr.DataArray) -> np.ndarray:
     xmin, ymin, xmax, ymax = grid_bounds(dem)
     return (x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)
 
 
-def load_inputs(scenario: Scenario) -> ScenarioInputs:
-    """Read and cross-check every input file of a scenario.
+class _Problems:
+    """Collects the problems of every input, so that one run of validate names them all."""
 
-    Checks beyond each reader's own: rainfall covers the DEM in the same CRS;
-    population and land cover are on the DEM grid; roads, centres, warehouses
-    and inflow points lie inside the DEM and share its CRS.
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    @contextmanager
+    def field(self, name: str, path: Path | None = None) -> Iterator[None]:
+        try:
+            yield
+        except DrmError as err:
+            text = str(err)
+            where = f"{name} ({path.name})" if path is not None and path.name not in text else name
+            self.items.append(f"{where}: {text}")
+
+    def add(self, name: str, text: str) -> None:
+        self.items.append(f"{name}: {text}")
+
+    def raise_any(self) -> None:
+        if not self.items:
+            return
+        n = len(self.items)
+        head = "1 problem in the scenario's inputs" if n == 1 else f"{n} problems in the scenario's inputs"
+        raise InputError(head + ":\n  " + "\n  ".join(f"- {p}" for p in self.items))
+
+
+def _inflow_points(hz: Any, crs: CRS | None) -> list[tuple[float, float]]:
+    points = []
+    for inflow in hz.inflows:
+        if inflow.x is not None:
+            points.append((float(inflow.x), float(inflow.y)))
+        else:
+            if crs is None:
+                raise InputError("hazard.inflows: lon/lat points need a DEM with a CRS")
+            fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+            x, y = fwd.transform(inflow.lon, inflow.lat)
+            points.append((float(x), float(y)))
+    return points
+
+
+def load_inputs(scenario: Scenario) -> ScenarioInputs:
+    """Read and cross-check every input file of a scenario, reporting every problem at once.
+
+    Every input is brought into the DEM's working CRS (a DEM in degrees or in
+    a scale-distorted projection goes to its local UTM zone first). Checks
+    beyond each reader's own: rainfall covers the DEM; population, zones and
+    land cover go onto the DEM grid (people conserved); roads, centres,
+    warehouses and inflow points lie inside the DEM; stock units convert to
+    the catalogue's; land-cover codes are in the class table; the roads
+    connect the centres and warehouses (reported, see
+    :attr:`ScenarioInputs.connectivity`). Recoverable oddities are warned
+    (:class:`~drm.errors.DrmWarning`) and kept in :attr:`ScenarioInputs.notes`.
 
     Parameters
     ----------
@@ -158,8 +262,9 @@ def load_inputs(scenario: Scenario) -> ScenarioInputs:
 
     Raises
     ------
-    DrmError
-        The first problem found, naming the file.
+    InputError
+        Listing every problem found, one per line, each naming the scenario
+        key, the file and the fix.
 
     Examples
     --------
@@ -168,79 +273,164 @@ def load_inputs(scenario: Scenario) -> ScenarioInputs:
     >>> inputs.dem.shape, inputs.rainfall.attrs["units"], round(float(inputs.population.sum()))
     ((400, 400), 'm s-1', 34758)
     """
-    hz = scenario.hazard
-    dem = io.read_dem(hz.dem)
-    crs = check_grid(dem, "DEM").crs
-    rain = io.read_rainfall(hz.rainfall, crs=None)
-    check_covers(rain, dem, str(hz.rainfall))
-    pop = io.read_population(scenario.population.grid)
-    check_same_grid(
-        dem, pop, (f"DEM ({hz.dem.name})", f"population ({scenario.population.grid.name})")
-    )
-    landcover = classes = None
-    if hz.landcover is not None:
-        landcover = io.read_grid(hz.landcover, name="land cover", preferred=("landcover",))
-        check_same_grid(
-            dem, landcover, (f"DEM ({hz.dem.name})", f"land cover ({hz.landcover.name})")
+    problems = _Problems()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DrmWarning)
+        read = _read_all(scenario, problems)
+    notes = tuple(dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, DrmWarning)))
+    problems.raise_any()
+    for note in notes:
+        warnings.warn(note, DrmWarning, stacklevel=2)
+    hashes = {k: file_sha256(v) for k, v in scenario.input_files().items()}
+    return ScenarioInputs(scenario=scenario, hashes=hashes, notes=notes, **read)
+
+
+def _read_all(scenario: Scenario, problems: _Problems) -> dict[str, Any]:
+    """Read every input, recording problems instead of stopping at the first."""
+    hz, pop, ev, sh = scenario.hazard, scenario.population, scenario.evacuation, scenario.shelter
+    out: dict[str, Any] = {}
+    dem = None
+    with problems.field("hazard.dem", hz.dem):
+        dem = io.read_dem(hz.dem, crs=hz.dem_crs)
+    crs = check_grid(dem, "DEM").crs if dem is not None else None
+    out["dem"] = dem
+    with problems.field("hazard.rainfall", hz.rainfall):
+        out["rainfall"] = io.read_rainfall(
+            hz.rainfall,
+            crs=hz.rainfall_crs,
+            var=hz.rainfall_var,
+            accumulated=hz.rainfall_accumulated,
+            disaggregate=hz.rainfall_disaggregate,
+            to_crs=crs,
         )
+        if dem is not None:
+            check_covers(out["rainfall"], dem, str(hz.rainfall))
+    with problems.field("population.grid", pop.grid):
+        out["population"] = io.read_population(
+            pop.grid, like=dem, crs=pop.grid_crs, var=pop.grid_var
+        )
+        if dem is not None:
+            check_same_grid(dem, out["population"], (f"DEM ({hz.dem.name})", f"population ({pop.grid.name})"))
+    if pop.zones is not None and dem is not None:
+        with problems.field("population.zones", pop.zones):
+            out.update(_zones(pop, dem))
+    if hz.landcover is not None:
+        with problems.field("hazard.landcover", hz.landcover):
+            landcover = io.read_grid(
+                hz.landcover, name="land cover", preferred=("landcover",), crs=hz.landcover_crs
+            )
+            if dem is not None:
+                landcover = onto(landcover, dem, method="nearest")
+            out["landcover"] = landcover
     if hz.landcover_classes is not None:
-        classes = io.read_landcover_classes(hz.landcover_classes)
+        with problems.field("hazard.landcover_classes", hz.landcover_classes):
+            out["landcover_classes"] = io.read_landcover_classes(hz.landcover_classes)
+    if out.get("landcover") is not None and out.get("landcover_classes") is not None:
+        with problems.field("hazard.landcover", hz.landcover):
+            _check_codes(out["landcover"], out["landcover_classes"], hz.landcover_classes)
     inflows = []
     for i, inflow in enumerate(hz.inflows):
-        if not _inside(np.array([inflow.x]), np.array([inflow.y]), dem)[0]:
-            raise InputError(
-                f"hazard.inflows[{i}]: point x={inflow.x}, y={inflow.y} is outside the DEM"
+        with problems.field(f"hazard.inflows[{i}].hydrograph", inflow.hydrograph):
+            inflows.append(io.read_hydrograph(inflow.hydrograph))
+    out["inflows"] = tuple(inflows)
+    if dem is not None:
+        with problems.field("hazard.inflows"):
+            points = _inflow_points(hz, crs)
+            for i, (x, y) in enumerate(points):
+                if not _inside(np.array([x]), np.array([y]), dem)[0]:
+                    problems.add(f"hazard.inflows[{i}]", f"point x={x:.1f}, y={y:.1f} is outside the DEM")
+            out["inflow_points"] = tuple(points)
+    with problems.field("evacuation.roads", ev.roads):
+        roads = io.read_roads(ev.roads, crs=ev.roads_crs, to_crs=crs)
+        if dem is not None:
+            share = _road_share_inside(roads, dem)
+            if share < 0.5:
+                raise InputError(
+                    f"only {100 * share:.0f}% of road nodes lie inside the DEM; check both files' CRS"
+                )
+        out["roads"] = roads
+        from drm.network import road_ids_named
+
+        for i, inject in enumerate(scenario.injects):
+            if inject.close_road is not None:
+                with problems.field(f"injects[{i}].close_road"):
+                    road_ids_named(roads, inject.close_road)
+    with problems.field("evacuation.centres", ev.centres):
+        out["centres"] = io.read_centres(ev.centres, crs=ev.centres_crs, to_crs=crs)
+        if dem is not None:
+            for text in io.tables.site_problems(out["centres"], dem, what="centre"):
+                problems.add("evacuation.centres", text)
+    if sh.warehouses is not None:
+        with problems.field("shelter.warehouses", sh.warehouses):
+            out["warehouses"] = io.read_warehouses(sh.warehouses, crs=sh.warehouses_crs, to_crs=crs)
+            if dem is not None:
+                for text in io.tables.site_problems(out["warehouses"], dem, what="warehouse"):
+                    problems.add("shelter.warehouses", text)
+    if sh.stock is not None:
+        with problems.field("shelter.stock", sh.stock):
+            stock = io.read_stock(sh.stock, standard=sh.standard)
+            out["stock"] = stock
+            if "centres" in out:
+                known = set(out["centres"].index) | set(
+                    out["warehouses"].index if out.get("warehouses") is not None else []
+                )
+                unknown = sorted(set(stock["site_id"]) - known)
+                if unknown:
+                    raise InputError(
+                        f"stock held at unknown site(s) {unknown}; use a centre or warehouse id"
+                    )
+    if "roads" in out and "centres" in out:
+        from drm.network.connectivity import connectivity_report
+
+        with problems.field("evacuation.roads", ev.roads):
+            report = connectivity_report(
+                out["roads"], centres=out["centres"], warehouses=out.get("warehouses"), mode=ev.mode
             )
-        inflows.append(io.read_hydrograph(inflow.hydrograph))
-    ev = scenario.evacuation
-    roads = io.read_roads(ev.roads, crs=crs)
-    _check_crs(roads.graph.get("crs"), crs, ev.roads)
-    nx_ = np.array([d["x"] for _, d in roads.nodes(data=True)])
-    ny_ = np.array([d["y"] for _, d in roads.nodes(data=True)])
-    share = _inside(nx_, ny_, dem).mean()
-    if share < 0.5:
-        raise InputError(
-            f"{ev.roads}: only {100 * share:.0f}% of road nodes lie inside the DEM; check both files' CRS"
-        )
-    centres = io.read_centres(ev.centres, crs=crs)
-    outside = ~_inside(centres["x"].to_numpy(), centres["y"].to_numpy(), dem)
-    if outside.any():
-        raise InputError(
-            f"{ev.centres}: centre {centres.index[outside][0]!r} lies outside the DEM "
-            f"({int(outside.sum())} of {len(centres)} outside); check its x, y"
-        )
-    sh = scenario.shelter
-    stock = io.read_stock(sh.stock) if sh.stock is not None else None
-    warehouses = io.read_warehouses(sh.warehouses, crs=crs) if sh.warehouses is not None else None
-    if stock is not None:
-        known = set(centres.index) | (set(warehouses.index) if warehouses is not None else set())
-        unknown = sorted(set(stock["site_id"]) - known)
-        if unknown:
-            raise InputError(
-                f"{sh.stock}: stock held at unknown site(s) {unknown}; use a centre or warehouse id"
-            )
-    hashes = {k: file_sha256(v) for k, v in scenario.input_files().items()}
-    return ScenarioInputs(
-        scenario=scenario,
-        dem=dem,
-        rainfall=rain,
-        population=pop,
-        roads=roads,
-        centres=centres,
-        inflows=tuple(inflows),
-        stock=stock,
-        warehouses=warehouses,
-        landcover=landcover,
-        landcover_classes=classes,
-        hashes=hashes,
-    )
+            out["connectivity"] = report
+            # gaps in the network are results to plan around (people caught, stock not
+            # delivered), not reasons to refuse the run: warned here, reported in the summary
+            for text in (*report.problems(), *report.notes()):
+                warnings.warn(f"{ev.roads.name}: {text}", DrmWarning, stacklevel=2)
+    return out
 
 
-def _check_crs(found: Any, expected: CRS | None, path: Path) -> None:
-    if found is None or expected is None:
-        return
-    if CRS.from_user_input(found) != expected:
+def _zones(pop: Any, dem: xr.DataArray) -> dict[str, Any]:
+    """Zone ids on the DEM grid, the zone table and the census, from a grid or polygons."""
+    out: dict[str, Any] = {}
+    if pop.zones.suffix.lower() in (".geojson", ".json", ".gpkg"):
+        layer = io.read_zones(
+            pop.zones, dem, id_field=pop.zone_id_field, name_field=pop.zone_name_field,
+            crs=pop.zones_crs,
+        )  # fmt: skip
+        out.update(zones=layer.zone_id, zone_layer=layer, zone_table=layer.table)
+    else:
+        grid = io.read_grid(pop.zones, name="zones", var=pop.zone_var, crs=pop.zones_crs)
+        grid = onto(grid, dem, method="nearest", source=str(pop.zones))
+        ids = grid.fillna(0).astype(np.int64)
+        table = pd.DataFrame(index=pd.Index(sorted(set(np.unique(ids.values)) - {0}), name="zone"))
+        if pop.zone_names is not None:
+            names = io.read_table(
+                pop.zone_names,
+                [io.tables.Column("id", "int"), io.tables.Column("name", "str")],
+                what="zone names",
+                index="id",
+            )
+            table["name"] = names["name"].reindex(table.index)
+        out.update(zones=ids, zone_table=table)
+    if pop.census is not None:
+        from drm.demographics import ZoneProfiles
+
+        census = io.read_census(pop.census, zones=out.get("zone_layer", out["zone_table"]))
+        out.update(census=census, profiles=ZoneProfiles.from_census(census, source=pop.census.name))
+    return out
+
+
+def _check_codes(landcover: xr.DataArray, classes: pd.DataFrame, table: Path | None) -> None:
+    codes = landcover.values
+    present = set(np.unique(codes[np.isfinite(codes)]).astype(int))
+    unknown = sorted(present - set(classes.index.astype(int)))
+    if unknown:
         raise InputError(
-            f"{path}: CRS {CRS.from_user_input(found).to_string()} differs from the DEM's "
-            f"{expected.to_string()}; reproject one of them"
+            f"land-cover codes {unknown} are not in the class table"
+            f"{f' {table.name}' if table is not None else ''}; add a row for each"
         )

@@ -61,6 +61,25 @@ def _duration(value: Any) -> float:
 
 
 Seconds = Annotated[float, BeforeValidator(_duration)]
+
+
+def _crs(value: Any) -> str:
+    from pyproj import CRS
+
+    text = f"EPSG:{value}" if isinstance(value, int) and not isinstance(value, bool) else value
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"expected a CRS such as \"EPSG:4326\" or 32619, got {value!r}")
+    try:
+        CRS.from_user_input(text)
+    except Exception:  # pyproj's CRSError
+        raise ValueError(
+            f"{value!r} is not a CRS pyproj knows; use an EPSG code (\"EPSG:32619\") or WKT"
+        ) from None
+    return text
+
+
+#: A coordinate reference system: ``"EPSG:32619"``, ``32619`` or WKT.
+CrsText = Annotated[str, BeforeValidator(_crs)]
 _CONFIG = ConfigDict(extra="forbid")
 
 
@@ -71,16 +90,30 @@ def section(cls: type) -> type:
 
 @section
 class Inflow:
-    """A hydrograph entering the DEM at a point (m, in the DEM's CRS).
+    """A hydrograph entering the DEM at a point.
 
-    ``scale`` multiplies the discharge (a what-if: a bigger river flood).
+    The point is ``x``, ``y`` (m, in the DEM's working CRS) or ``lon``, ``lat``
+    (degrees, WGS 84), one pair or the other. ``scale`` multiplies the
+    discharge (a what-if: a bigger river flood).
     """
 
     hydrograph: Path
-    x: float
-    y: float
+    x: float | None = None
+    y: float | None = None
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90)
     name: str = "river"
     scale: float = Field(default=1.0, gt=0)
+
+    @model_validator(mode="after")
+    def _point(self) -> Inflow:
+        xy = (self.x is not None, self.y is not None)
+        ll = (self.lon is not None, self.lat is not None)
+        if xy not in ((True, True), (False, False)) or ll not in ((True, True), (False, False)):
+            raise ValueError("give both x and y, or both lon and lat")
+        if xy[0] == ll[0]:
+            raise ValueError("give the point as x, y (m, DEM CRS) or as lon, lat (degrees), not both")
+        return self
 
 
 @section
@@ -92,11 +125,25 @@ class HazardSection:
     either, n = 0.04 and no infiltration. ``rain_factor`` scales the storm;
     ``resolution_m`` runs the solver on coarser cells (block means of the
     DEM) to trade detail for speed.
+
+    Real inputs: ``dem_crs``, ``rainfall_crs`` and ``landcover_crs`` are the
+    CRS of a file that records none (never a target: every input is brought
+    into the DEM's working CRS). ``rainfall_var`` picks the variable;
+    ``rainfall_accumulated`` says whether depths are accumulated since the
+    start (an ECMWF ``tp``) when the file cannot tell; ``rainfall_disaggregate``
+    spreads coarse (e.g. daily) steps over a design hyetograph
+    (``"scs-ii"``, ``"scs-iii"``, ``"alternating-block"`` or ``"uniform"``).
     """
 
     dem: Path
     rainfall: Path
+    dem_crs: CrsText | None = None
+    rainfall_crs: CrsText | None = None
+    rainfall_var: str | None = None
+    rainfall_accumulated: bool | None = None
+    rainfall_disaggregate: Literal["scs-ii", "scs-iii", "alternating-block", "uniform"] | None = None
     landcover: Path | None = None
+    landcover_crs: CrsText | None = None
     landcover_classes: Path | None = None
     manning_n: float | None = Field(default=None, gt=0)
     curve_number: float | None = Field(default=None, gt=0, le=100)
@@ -166,14 +213,34 @@ class PopulationSection:
     open high ground (0.3 is a planning assumption in the middle of the
     Hazus range 0.2-0.56; replace it with local survey data). ``zones`` is a
     grid of zone ids (variable ``zone_var``, e.g. neighbourhoods) with names in
-    the ``zone_names`` CSV (``id``, ``name``); without it, connected areas at
-    risk are the zones.
+    the ``zone_names`` CSV (``id``, ``name``), or a polygon file (GeoJSON or
+    GeoPackage) whose ``zone_id_field`` and ``zone_name_field`` properties
+    give ids and names; without it, connected areas at risk are the zones.
+    ``census`` is a CSV per zone with persons by sex and age group (Spanish
+    headers accepted): each zone's people are then split by its own profile.
+    ``grid_crs`` and ``zones_crs`` are the CRS of files that record none;
+    ``grid_var`` picks the population variable.
     """
 
     grid: Path
+    grid_crs: CrsText | None = None
+    grid_var: str | None = None
     zones: Path | None = None
+    zones_crs: CrsText | None = None
     zone_var: str = "neighbourhood_id"
     zone_names: Path | None = None
+    zone_id_field: str | None = None
+    zone_name_field: str | None = None
+    census: Path | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> PopulationSection:
+        polygons = self.zones is not None and self.zones.suffix.lower() in (".geojson", ".json", ".gpkg")
+        if (self.zone_id_field or self.zone_name_field) and not polygons:
+            raise ValueError("zone_id_field and zone_name_field need zones = a .geojson or .gpkg file")
+        if self.census is not None and self.zones is None:
+            raise ValueError("census needs zones (the census rows are per zone)")
+        return self
     risk_depth_m: float = Field(default=0.15, gt=0)
     shelter_fraction: float = Field(default=0.3, ge=0, le=1)
     household_size: float | None = Field(default=None, gt=0)
@@ -196,11 +263,15 @@ class EvacuationSection:
     that mean); people then get ready over a Rayleigh response time with
     scale ``response_sigma`` (the design notes' departure curve) and leave
     with probability ``compliance``. Centres whose site floods deeper than
-    ``centre_max_depth_m`` are not used.
+    ``centre_max_depth_m`` are not used. ``roads_crs`` and ``centres_crs``
+    are the CRS of files that record none (a GeoJSON without a ``crs`` member
+    is lon/lat, as RFC 7946 says; a table with ``lat``/``lon`` columns too).
     """
 
     roads: Path
     centres: Path
+    roads_crs: CrsText | None = None
+    centres_crs: CrsText | None = None
     mode: Literal["walk", "drive"] = "walk"
     channels: tuple[Channel, ...] = (
         Channel(name="siren", reach=0.6, delay=600.0),
@@ -219,11 +290,16 @@ class EvacuationSection:
 
 @section
 class ShelterSection:
-    """Standards and stock for the evacuation centres, and how long they stay open."""
+    """Standards and stock for the evacuation centres, and how long they stay open.
+
+    ``warehouses_crs`` is the CRS of a warehouse table's x/y columns when the
+    file does not say (``lat``/``lon`` columns are WGS 84).
+    """
 
     standard: str = "sphere-2018"
     stock: Path | None = None
     warehouses: Path | None = None
+    warehouses_crs: CrsText | None = None
     days: float = Field(default=7.0, gt=0)
     return_after: Seconds | None = None
 

@@ -46,7 +46,6 @@ __all__ = [
     "inject_road_closures",
     "resupply_routes",
     "road_network",
-    "safe_nodes",
     "shelter_stage",
 ]
 
@@ -129,12 +128,12 @@ def hazard_setup(scenario: Scenario, inputs: ScenarioInputs) -> HazardSetup:
         infiltration = None
     inflows = tuple(
         Inflow(
-            spec.x,
-            spec.y,
+            x,
+            y,
             table.assign(discharge_m3s=table["discharge_m3s"] * spec.scale),
             name=spec.name,
         )
-        for spec, table in zip(hz.inflows, inputs.inflows, strict=True)
+        for spec, table, (x, y) in zip(hz.inflows, inputs.inflows, inputs.inflow_points, strict=True)
     )
     return HazardSetup(
         dem=dem,
@@ -215,34 +214,43 @@ def decide_order(
 
 
 def exposure_stage(scenario: Scenario, inputs: ScenarioInputs, flood: Any) -> Any:
-    """People at risk per cell and zone, with shelter seekers."""
+    """People at risk per cell and zone, with shelter seekers; each zone's own profile with a census."""
     from drm.exposure import RiskCriterion, people_at_risk
 
     pop = scenario.population
-    zones: Any = "connected"
-    if pop.zones is not None:
-        zone_grid = io.read_grid(pop.zones, name="zones", var=pop.zone_var)
-        zone_grid = zone_grid.fillna(0).astype(np.int64)
-        zones = zone_grid
     population = inputs.population
     same = population.shape == flood.ds["max_depth"].shape
+    zones: Any = "connected"
+    if inputs.zone_layer is not None:
+        # polygons: exact cell fractions on the solver's own grid
+        zones = (
+            inputs.zone_layer
+            if same
+            else io.read_zones(
+                pop.zones,
+                flood.ds["max_depth"],
+                id_field=pop.zone_id_field,
+                name_field=pop.zone_name_field,
+                crs=pop.zones_crs,
+            )
+        )
+    elif inputs.zones is not None:
+        zones = inputs.zones if same else _mode_coarsen(inputs.zones, flood)
     result = people_at_risk(
         population,
         flood,
         criterion=RiskCriterion(depth_m=pop.risk_depth_m),
-        zones=zones if same or not isinstance(zones, xr.DataArray) else _mode_coarsen(zones, flood),
+        zones=zones,
         aggregate=not same,
         shelter_fraction=pop.shelter_fraction,
+        profile=inputs.profiles,
     )
-    if pop.zone_names is not None:
-        names = io.read_table(
-            pop.zone_names,
-            [io.tables.Column("id", "int"), io.tables.Column("name", "str")],
-            what="zone names",
-            index="id",
-        )
-        label = names["name"].reindex(result.zones.index).fillna("outside the named zones")
+    table = inputs.zone_table
+    if table is not None and "name" in table.columns and "name" not in result.zones.columns:
+        label = table["name"].reindex(result.zones.index).fillna("outside the named zones")
         result.zones.insert(0, "name", label)
+    elif "name" in result.zones.columns:
+        result.zones["name"] = result.zones["name"].fillna("outside the named zones")
     return result
 
 
@@ -317,21 +325,6 @@ def centre_table(
     return c
 
 
-def safe_nodes(G: nx.MultiDiGraph, flood: Any) -> list[Any]:
-    """Road nodes the flood never reaches (maximum depth under 5 cm at the node)."""
-    nodes = list(G.nodes)
-    x = np.array([G.nodes[n]["x"] for n in nodes], dtype=float)
-    y = np.array([G.nodes[n]["y"] for n in nodes], dtype=float)
-    md = flood.ds["max_depth"]
-    xmin, xmax = float(md["x"].min()), float(md["x"].max())
-    ymin, ymax = float(md["y"].min()), float(md["y"].max())
-    half = abs(float(md["x"][1] - md["x"][0])) / 2
-    inside = (x >= xmin - half) & (x <= xmax + half) & (y >= ymin - half) & (y <= ymax + half)
-    depth = np.zeros(len(nodes))
-    depth[inside] = _depth_at(flood, x[inside], y[inside])
-    return [n for n, d in zip(nodes, depth, strict=True) if d < 0.05]
-
-
 def households(scenario: Scenario, exposure: Any, G: nx.MultiDiGraph, order_time_s: float) -> Any:
     """At-risk people as households on the roads, with seeded shelter needs and departure times."""
     from drm.evacuation.departure import (
@@ -359,9 +352,16 @@ def households(scenario: Scenario, exposure: Any, G: nx.MultiDiGraph, order_time
     return sample_departures(hh, model, order_time=order_time_s, seed=scenario.seed)
 
 
-def inject_road_closures(scenario: Scenario) -> dict[str, float]:
+def inject_road_closures(scenario: Scenario, G: nx.MultiDiGraph) -> dict[str, float]:
     """Roads closed by the scenario's training injects: road id to the time it closes (s)."""
-    return {i.close_road: i.at for i in scenario.injects if i.close_road is not None}
+    from drm.network import road_ids_named
+
+    out: dict[str, float] = {}
+    for inject in scenario.injects:
+        if inject.close_road is not None:
+            for rid in road_ids_named(G, inject.close_road):
+                out[rid] = min(out.get(rid, np.inf), inject.at)
+    return out
 
 
 @dataclass(frozen=True)
@@ -399,6 +399,7 @@ def evacuation_stage(
     centre) are logged once each and returned as notes for the summary.
     """
     from drm.evacuation import simulate_evacuation
+    from drm.network import safe_nodes
 
     used = centres[centres["used"]]
     ev = scenario.evacuation
@@ -417,7 +418,7 @@ def evacuation_stage(
                 persons_per_vehicle=ev.persons_per_vehicle,
                 desks=ev.desks,
                 registration_persons_h=ev.registration_persons_h,
-                road_closures=inject_road_closures(scenario),
+                road_closures=inject_road_closures(scenario, G),
                 centre_closures={
                     i.close_centre: i.at
                     for i in scenario.injects
@@ -556,9 +557,7 @@ def shelter_stage(
 
     if evacuation is None or inputs.stock is None:
         return ShelterStage(None, None)
-    hh = evacuation.households
-    safe = hh[(hh["outcome"] == "safe") & (hh["centre"] != "safe ground")]
-    arrivals = safe.rename(columns={"arrival_s": "time_s"})[["time_s", "centre", "persons"]]
+    arrivals = evacuation.centre_arrivals()
     if not len(arrivals):
         return ShelterStage(None, None)
     used = centres[centres["used"]]

@@ -457,10 +457,11 @@ def simulate_operations(
 
     Parameters
     ----------
-    arrivals : pandas.DataFrame
-        Rows ``time_s, centre, persons`` (and optionally ``households``) as the
-        evacuation simulation gives them, or a series per centre: index
-        ``time_s``, one column of arriving persons per centre id.
+    arrivals : EvacuationResult or pandas.DataFrame
+        The result of :func:`drm.evacuation.simulate_evacuation` (its
+        :meth:`~drm.evacuation.EvacuationResult.centre_arrivals` are used), or
+        rows ``time_s, centre, persons`` (and optionally ``households``), or a
+        series per centre: index ``time_s``, one column of arriving persons per centre id.
     centres : pandas.DataFrame
         As :func:`drm.io.read_centres` returns (``floor_area_m2``, ``toilets``,
         ``taps``, ``x``, ``y``, ...), indexed by id.
@@ -521,6 +522,8 @@ def simulate_operations(
     >>> float(r.summary.loc[("A", "water_l"), "consumed"]), float(r.summary.loc[("A", "water_l"), "unmet"])
     (6000.0, 3000.0)
     """
+    if hasattr(arrivals, "centre_arrivals"):  # an EvacuationResult
+        arrivals = arrivals.centre_arrivals()
     std = as_standard(standard)
     policy = policy if policy is not None else ResupplyPolicy()
     profile = profile if profile is not None else default_profile()

@@ -211,17 +211,39 @@ def test_make_households_keeps_totals():
     )
     h = make_households(origins, household_size=4.0)
     by = h.groupby("origin")["persons"].agg(["size", "sum"])
-    assert by["size"].to_dict() == {
-        "a": 2,
-        "b": 1,
-        "d": 1,
-    }  # round(10/4)=2, round(3/4)=1, at least 1
-    np.testing.assert_allclose(by["sum"].to_numpy(), [10.0, 3.0, 1.2])
-    assert h.loc[h["origin"] == "a", "node"].tolist() == [5, 5]
+    # 14.2 / 4 = 3.55 -> 4 households; floors 2, 0, 0 and the two largest remainders
+    # (b: 0.75, a: 0.5) get one more; d's 1.2 persons join the next origin with households (b)
+    assert by["size"].to_dict() == {"a": 3, "b": 1}
+    np.testing.assert_allclose(by["sum"].to_numpy(), [10.0, 4.2])
+    assert h["from_origins"].tolist() == [1, 1, 1, 2]
+    assert h.loc[h["origin"] == "a", "node"].tolist() == [5, 5, 5]
     # default: the demographic profile's 4 persons per household
     assert len(make_households(origins)) == len(h)
     sizes = pd.Series({"a": 2.0, "b": 1.0, "c": 1.0, "d": 1.0})
     assert len(make_households(origins, household_size=sizes)) == 5 + 3 + 1
+
+
+def test_households_follow_household_size_not_cells():
+    """The issue's case: 624 people at 3.8 persons per household give 164 households, not 497."""
+    rng = np.random.default_rng(3)
+    persons = rng.dirichlet(np.ones(497)) * 624.0
+    cells = pd.DataFrame(
+        {"x": rng.uniform(0, 2000, 497), "y": rng.uniform(0, 2000, 497), "persons": persons,
+         "zone": rng.integers(1, 4, 497)}
+    )
+    h = make_households(cells, household_size=3.8)
+    expected = sum(
+        max(1, round(p / 3.8)) for p in cells.groupby("zone")["persons"].sum()
+    )
+    assert len(h) == expected
+    assert abs(len(h) - 624 / 3.8) <= 3
+    assert h["persons"].sum() == pytest.approx(624.0, rel=1e-12)
+    # nobody changes zone when joining a neighbour
+    np.testing.assert_allclose(
+        h.groupby("zone")["persons"].sum().to_numpy(),
+        cells.groupby("zone")["persons"].sum().to_numpy(),
+        rtol=1e-12,
+    )
 
 
 # --------------------------------------------------------------------------- bad input
