@@ -32,10 +32,10 @@ import pandas as pd
 import xarray as xr
 from pyproj import CRS, Transformer
 
-from drm.errors import DrmWarning, InputError, UnitError
+from drm.errors import DrmWarning, InputError
 from drm.grids import get_crs, grid_bounds, xy_to_rowcol
 from drm.io._files import file_format, read_text, resolve_input
-from drm.units import convert, parse_duration, parse_units
+from drm.units import parse_duration
 
 __all__ = [
     "Column",
@@ -570,19 +570,8 @@ CENTRE_COLUMNS = [
 ]
 
 
-def _space_capacity(area: pd.Series) -> tuple[pd.Series, float]:
-    """Persons that ``area`` (m²) holds under the default standard's covered-space rate, and that rate (m²/person)."""
-    from drm.shelter import capacity
-    from drm.shelter.standards import DEFAULT_STANDARD, as_standard
-
-    table = as_standard(DEFAULT_STANDARD).table("acute")
-    rate = float(table.loc[table["kind"] == "space", "rate"].iloc[0])
-    persons = capacity(pd.DataFrame({"floor_area_m2": area}), DEFAULT_STANDARD)["by_space"]
-    return persons, rate
-
-
 def _capacities(df: pd.DataFrame, where: str) -> pd.DataFrame:
-    """Fill ``capacity_persons`` from floor area where no capacity is declared; mark capacity 0 unavailable."""
+    """Check each centre has a capacity or a floor area; mark capacity 0 unavailable."""
     source = df.attrs.get("source", where)
     if "capacity_persons" not in df.columns and "floor_area_m2" not in df.columns:
         raise _missing(
@@ -598,16 +587,6 @@ def _capacities(df: pd.DataFrame, where: str) -> pd.DataFrame:
             f"{where}: centres {_listed(list(df.index[neither]))} (data rows {_listed(_rows(neither))}) have neither "
             "capacity_persons nor floor_area_m2; give the declared capacity (persons) or the usable floor area (m²)"
         )
-    by_area, rate = _space_capacity(area.fillna(1.0))
-    over = declared > area / rate + 1e-9
-    if over.any():
-        warnings.warn(
-            f"{source}: centres {_listed(list(df.index[over]))} declare more persons than their floor area holds at "
-            f"{rate:g} m² per person (Sphere 2018); the declared capacity is kept, and drm.shelter still limits "
-            "them by space",
-            DrmWarning,
-            stacklevel=3,
-        )
     closed = declared == 0
     if closed.any():
         warnings.warn(
@@ -617,7 +596,8 @@ def _capacities(df: pd.DataFrame, where: str) -> pd.DataFrame:
             stacklevel=3,
         )
     df["floor_area_m2"] = area
-    df["capacity_persons"] = declared.fillna(by_area).astype(np.int64)
+    # no declared capacity: NaN here; drm.shelter.capacity sizes it from the floor area per the standard
+    df["capacity_persons"] = declared
     df["capacity_source"] = np.where(declared.isna(), "floor_area", "declared")
     df["available"] = ~closed.to_numpy()
     df["unavailable_reason"] = np.where(closed, f"capacity 0 in {source}", "")
@@ -637,12 +617,10 @@ def read_centres(
       degrees WGS 84, or ``x``/``y`` [``este``/``norte``], metres in the file's CRS;
     * ``capacity_persons`` [``capacidad``, ``capacidad_personas``, ``capacity``] and/or
       ``floor_area_m2`` [``area_m2``, ``superficie_m2``], per row at least one: where only the
-      floor area is given the capacity is the space the default standard allows
-      (:func:`drm.shelter.capacity`, Sphere 2018: 3.5 m² per person, rounded down);
+      floor area is given, ``capacity_persons`` is left NaN and :func:`drm.shelter.capacity`
+      sizes it by the standard's covered space (Sphere 2018: 3.5 m² per person);
       ``capacity_persons = 0`` means "not available": the centre is kept with
-      ``available = False`` and a :class:`~drm.errors.DrmWarning` names it. A declared
-      capacity above that space is kept (the planner's number) with a warning;
-      :func:`drm.shelter.capacity` still limits it by space;
+      ``available = False`` and a :class:`~drm.errors.DrmWarning` names it;
     * optional: ``accessible`` (true), and without a default (a column that is absent was not
       surveyed, and limits neither the capacity nor the assessment): ``toilets``, ``showers``,
       ``taps``, ``water_storage_l`` (L).
@@ -665,7 +643,8 @@ def read_centres(
     pandas.DataFrame
         Indexed by ``id``: ``x``, ``y`` (m, working CRS), ``lon``, ``lat`` (degrees WGS 84,
         when a CRS is known), ``floor_area_m2`` (m², NaN where not given),
-        ``capacity_persons`` (persons), ``capacity_source`` ("declared" or "floor_area"),
+        ``capacity_persons`` (persons declared; NaN where only the floor area is given),
+        ``capacity_source`` ("declared" or "floor_area"),
         ``available`` (bool), ``unavailable_reason`` ("" or "capacity 0 in <file>") and the
         optional columns. ``attrs["crs"]`` names the CRS of ``x``/``y`` when known.
 
@@ -681,8 +660,8 @@ def read_centres(
     >>> c = drm.io.read_centres(drm.datasets.builtin_path("hazard_data/valle_alto/centres.csv"))
     >>> {"name", "x", "y", "floor_area_m2", "capacity_persons", "available"} <= set(c.columns)
     True
-    >>> int(c.loc["C01", "capacity_persons"]), c.loc["C01", "capacity_source"]  # 1,850 m² at 3.5 m²
-    (528, 'floor_area')
+    >>> c.loc["C01", "capacity_source"], int(drm.shelter.capacity(c).loc["C01", "capacity_persons"])
+    ('floor_area', 528)
     """
     where = str(path)
     df = read_table(path, CENTRE_COLUMNS, what="centres", index="id", id_prefix="C")
@@ -885,116 +864,30 @@ STOCK_COLUMNS = [
     ),
 ]  # fmt: skip
 
-#: Units :func:`drm.units.parse_units` does not know, as (factor, unit it knows).
-_EXTRA_UNITS = {
-    "gal": (3.785411784, "l"),  # US liquid gallon, as Venezuela and the Americas use it
-    "gallon": (3.785411784, "l"),
-    "gallons": (3.785411784, "l"),
-    "us_gal": (3.785411784, "l"),
-    "galon": (3.785411784, "l"),
-    "galones": (3.785411784, "l"),
-    "imp_gal": (4.54609, "l"),
-    "ml": (1e-3, "l"),
-    "lt": (1.0, "l"),
-    "lts": (1.0, "l"),
-    "litro": (1.0, "l"),
-    "litros": (1.0, "l"),
-    "litres": (1.0, "l"),
-    "liters": (1.0, "l"),
-    "lb": (0.45359237, "kg"),
-    "lbs": (0.45359237, "kg"),
-    "libras": (0.45359237, "kg"),
-    "t": (1000.0, "kg"),
-    "kilo": (1.0, "kg"),
-    "kilos": (1.0, "kg"),
-    "kilogramos": (1.0, "kg"),
-}
-#: Words that count things, accepted for any item the catalogue counts (ration, kit, bar, piece).
-_COUNT_WORDS = {
-    "unit",
-    "units",
-    "u",
-    "each",
-    "ea",
-    "pc",
-    "pcs",
-    "piece",
-    "pieces",
-    "unidad",
-    "unidades",
-    "und",
-    "pieza",
-    "piezas",
-}
-_COUNT_SPANISH = {"ration": {"racion", "raciones"}, "bar": {"barra", "barras"}}
-
-
-def _dims(unit: str) -> tuple[int, int, int] | None:
-    """Dimensions of a unit drm.units knows; None for a count (kit, ration, piece) or an unknown word."""
-    try:
-        return parse_units(unit)[1]
-    except UnitError:
-        return None
-
-
-def _unit_factor(unit: str, cat_unit: str) -> float | None:
-    """The factor taking a quantity in ``unit`` to the catalogue's ``cat_unit``; None when it cannot."""
-    given, target = _key(unit), _key(cat_unit)
-    if given in ("", "nan", "unit", target):  # "unit": the default, the catalogue's own unit
-        return 1.0
-    factor, base = _EXTRA_UNITS.get(given, (1.0, unit))
-    if _dims(cat_unit) is not None:
-        try:
-            return float(convert(factor, base, cat_unit))
-        except UnitError:
-            return None
-    counts = _COUNT_WORDS | _COUNT_SPANISH.get(target, set()) | {target + "s", target + "es"}
-    return 1.0 if given in counts else None
-
-
-def _accepted(cat_unit: str) -> str:
-    """The units a quantity of an item counted in ``cat_unit`` may be given in, for messages."""
-    dims = _dims(cat_unit)
-    if dims == (3, 0, 0):
-        return f"{cat_unit}, mL, m3, gal (US), imp_gal"
-    if dims == (0, 0, 1):
-        return f"{cat_unit}, g, t, lb"
-    if dims is not None:
-        return f"a unit convertible to {cat_unit}"
-    return f"{cat_unit}, {cat_unit}s, units or pieces (a count)"
-
-
-def read_stock(path: str | os.PathLike[str], *, standard: Any = None) -> pd.DataFrame:
-    """Read stock on hand from CSV, converting every quantity to its item's catalogue unit.
+def read_stock(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read stock on hand from CSV.
 
     Columns: ``site_id`` [``sitio``], ``item`` [``articulo``], ``quantity`` (>= 0)
-    [``cantidad``] and ``unit`` [``unidad``] (default: the catalogue's unit). Each
-    quantity is converted at read time to the unit the item catalogue counts the item in:
-    volumes (``gal`` = US gallon 3.785411784 L, ``imp_gal``, ``mL``, ``m3``) to L, masses
-    (``g``, ``t``, ``lb``) to kg; counted items (kits, rations, pieces) accept counting words
-    (``units``, ``pieces``, ``kits``, ``unidades``).
+    [``cantidad``] and ``unit`` [``unidad``] (default ``"unit"``: the catalogue's
+    own). Quantities keep the file's units here; :func:`drm.shelter.catalogue_units`
+    converts them to the unit the item catalogue counts each item in (``gal`` to L,
+    ``lb`` to kg...) or refuses a unit it cannot convert, and a scenario does it when
+    its inputs are loaded, so ``drm validate`` catches a bad unit before any flood.
 
     Parameters
     ----------
     path : str or path-like
         CSV file (see :func:`read_table` for delimiters, encodings and decimal commas).
-    standard : str, path or Standard, optional
-        The shelter standard whose item catalogue names the items and their units (the
-        scenario's ``shelter.standard``; by default sphere-2018, whose catalogue every built-in
-        profile shares).
 
     Returns
     -------
     pandas.DataFrame
-        One row per site and item, ``quantity`` in ``unit``, the catalogue's unit (L,
-        ration, kit, piece...). ``attrs["unit_conversions"]`` lists each conversion made
-        (``"data row 2: 100 gal of water_l = 378.541 L"``).
+        One row per site and item: ``site_id``, ``item``, ``quantity`` (in ``unit``), ``unit``.
 
     Raises
     ------
     InputError
-        An item the catalogue does not know; a unit it cannot convert to the item's (naming the
-        row, item, unit and the units accepted); a (site, item) pair listed twice.
+        A missing column, a negative or non-numeric quantity, a (site, item) pair listed twice.
 
     Examples
     --------
@@ -1004,41 +897,14 @@ def read_stock(path: str | os.PathLike[str], *, standard: Any = None) -> pd.Data
     >>> row["site_id"], row["item"], float(row["quantity"]), row["unit"]
     ('W1', 'water_l', 30000.0, 'L')
     """
-    from drm.shelter.standards import DEFAULT_STANDARD, as_standard
-
-    catalogue = as_standard(standard or DEFAULT_STANDARD).catalogue
     df = read_table(path, STOCK_COLUMNS, what="stock")
-    notes = []
-    for k, row in df.iterrows():
-        at = f"{path}: data row {k + 1} ({row['item']!r} at {row['site_id']!r})"
-        if row["item"] not in catalogue.index:
-            raise InputError(
-                f"{at}: unknown item; the catalogue has {', '.join(catalogue.index)}. Rename the item, or add it "
-                "with a mass_kg column in a standard overrides file and pass standard="
-            )
-        cat_unit = str(catalogue.loc[row["item"], "unit"])
-        factor = _unit_factor(str(row["unit"]), cat_unit)
-        if factor is None:
-            raise InputError(
-                f"{at}: unit {row['unit']!r} cannot be converted to {cat_unit!r}, the unit the catalogue counts "
-                f"{row['item']!r} in; give the quantity in {_accepted(cat_unit)}"
-            )
-        if factor != 1.0:
-            notes.append(
-                f"data row {k + 1}: {row['quantity']:g} {row['unit']} of {row['item']} = "
-                f"{row['quantity'] * factor:g} {cat_unit}"
-            )
-        df.loc[k, "quantity"] = row["quantity"] * factor
-        df.loc[k, "unit"] = cat_unit
     dup = df.duplicated(["site_id", "item"])
     if dup.any():
         row = df[dup].iloc[0]
         raise InputError(
             f"{path}: stock of {row['item']!r} at {row['site_id']!r} is listed twice; merge the rows"
         )
-    out = df.reset_index(drop=True)
-    out.attrs["unit_conversions"] = notes
-    return out
+    return df.reset_index(drop=True)
 
 
 HYDROGRAPH_COLUMNS = [

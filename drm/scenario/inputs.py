@@ -22,6 +22,7 @@ from drm.grids import check_grid, check_same_grid, grid_bounds
 from drm.io.rainfall import check_covers
 from drm.regrid import onto
 from drm.scenario.schema import Scenario
+from drm.shelter import catalogue_units
 
 __all__ = ["ScenarioInputs", "file_sha256", "load_inputs"]
 
@@ -368,7 +369,7 @@ def _read_all(scenario: Scenario, problems: _Problems) -> dict[str, Any]:
                     problems.add("shelter.warehouses", text)
     if sh.stock is not None:
         with problems.field("shelter.stock", sh.stock):
-            stock = io.read_stock(sh.stock, standard=sh.standard)
+            stock = catalogue_units(io.read_stock(sh.stock), sh.standard, source=str(sh.stock))
             out["stock"] = stock
             if "centres" in out:
                 known = set(out["centres"].index) | set(

@@ -12,7 +12,6 @@ ensemble members use the same functions.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import warnings
 from dataclasses import dataclass
@@ -293,8 +292,9 @@ def centre_table(
 ) -> pd.DataFrame:
     """Candidate centres with capacity, flood depth at the site, road node and whether they are used (and why not).
 
-    ``excluded_code`` is ``""`` (used), ``"flooded"``, ``"far_from_road"`` or
-    ``"no_capacity"``; ``excluded_because`` says it in words.
+    ``excluded_code`` is ``""`` (used), ``"flooded"``, ``"far_from_road"``,
+    ``"unavailable"`` (capacity 0 in the centres file) or ``"no_capacity"``;
+    ``excluded_because`` says it in words.
     """
     from drm.network import snap_points
     from drm.shelter import capacity
@@ -307,7 +307,10 @@ def centre_table(
     c = snap_points(G, c, max_distance_m=500.0, on_far="warn", name="centres")
     reasons, codes = [], []
     for _, row in c.iterrows():
-        if row["max_depth_m"] > scenario.evacuation.centre_max_depth_m:
+        if not row.get("available", True):
+            codes.append("unavailable")
+            reasons.append(str(row.get("unavailable_reason") or "not available"))
+        elif row["max_depth_m"] > scenario.evacuation.centre_max_depth_m:
             codes.append("flooded")
             reasons.append(f"site floods {row['max_depth_m']:.2f} m deep")
         elif not row["snapped"]:
@@ -484,35 +487,36 @@ def resupply_routes(
     and ``closed_until_s`` when it reopens (NaN: never, the flood's roads stay
     closed for the run).
     """
-    from drm.network import prepare_roads, road_closure_times, snap_points
+    from scipy.sparse.csgraph import dijkstra
+
+    from drm.network import prepare_roads, road_closure_times, road_matrix, snap_points
 
     if inputs.warehouses is None:
         return None
     G = road_closure_times(prepare_roads(inputs.roads, "drive"), flood, "drive")
     w = snap_points(G, inputs.warehouses, name="warehouses")
     c = snap_points(G, centres[["x", "y"]], name="centres")
+    M = road_matrix(G, "travel_time")
+    row = {n: i for i, n in enumerate(M.nodes.tolist())}
+    # first flood closure of each node pair (any of its parallel edges), by matrix rows
+    first_close: dict[tuple[int, int], float] = {}
+    for a, b, d in G.edges(data=True):
+        key = (row[a], row[b])
+        first_close[key] = min(first_close.get(key, np.inf), d.get("closure_time_s", np.inf))
+    c_rows = np.array([row[n] for n in c["node"]])
     rows = []
-    closes = nx.get_edge_attributes(G, "closure_time_s")
+    # one Dijkstra per warehouse (with predecessors), not one search per warehouse-centre pair
     for wid, wnode in zip(w.index, w["node"], strict=True):
-        for cid, cnode in zip(c.index, c["node"], strict=True):
-            try:
-                path = nx.shortest_path(G, wnode, cnode, weight="travel_time")
-            except nx.NetworkXNoPath:
+        dist, pred = dijkstra(M.csr, directed=True, indices=row[wnode], return_predecessors=True)
+        for cid, k in zip(c.index, c_rows, strict=True):
+            if not np.isfinite(dist[k]):
                 rows.append((wid, cid, np.inf, 0.0, np.nan))  # no road at all: closed for good
                 continue
-            t = sum(
-                min(d["travel_time"] for d in G.get_edge_data(a, b).values())
-                for a, b in itertools.pairwise(path)
-            )
-            first_close = min(
-                (
-                    closes.get((a, b, k), np.inf)
-                    for a, b in itertools.pairwise(path)
-                    for k in G.get_edge_data(a, b)
-                ),
-                default=np.inf,
-            )
-            rows.append((wid, cid, t, first_close if np.isfinite(first_close) else np.nan, np.nan))
+            close, node = np.inf, k
+            while pred[node] >= 0:
+                close = min(close, first_close.get((int(pred[node]), int(node)), np.inf))
+                node = pred[node]
+            rows.append((wid, cid, float(dist[k]), close if np.isfinite(close) else np.nan, np.nan))
     routes = pd.DataFrame(
         rows, columns=["warehouse", "centre", "travel_time_s", "closed_from_s", "closed_until_s"]
     ).set_index(["warehouse", "centre"])

@@ -16,6 +16,7 @@ from drm.shelter.needs import Needs, capacity, needs
 from drm.shelter.operations import OperationsResult, ResupplyPolicy, simulate_operations
 from drm.shelter.prepositioning import PrepositionPlan, preposition
 from drm.shelter.standards import Standard, list_standards, load_standard
+from drm.shelter.stock_units import catalogue_units
 
 __all__ = [
     "Assessment",
@@ -26,6 +27,7 @@ __all__ = [
     "Standard",
     "assess",
     "capacity",
+    "catalogue_units",
     "list_standards",
     "load_standard",
     "needs",

@@ -11,6 +11,7 @@ import pandas as pd
 
 from drm.errors import InputError
 from drm.shelter.standards import Standard
+from drm.shelter.stock_units import catalogue_units
 
 __all__ = ["check_centres", "check_routes", "check_stock", "check_warehouses"]
 
@@ -32,10 +33,14 @@ def _indexed(df: pd.DataFrame, what: str) -> pd.DataFrame:
 def check_centres(centres: pd.DataFrame) -> pd.DataFrame:
     """Centres indexed by id, with a positive ``floor_area_m2`` and counts >= 0.
 
+    A centre with a declared ``capacity_persons`` may leave its floor area
+    unsurveyed (NaN).
+
     Raises
     ------
     InputError
-        No ``floor_area_m2`` column, or a centre whose floor area is missing or not > 0.
+        No ``floor_area_m2`` column, or a centre whose floor area is not > 0
+        (or missing without a declared capacity).
 
     Examples
     --------
@@ -46,7 +51,13 @@ def check_centres(centres: pd.DataFrame) -> pd.DataFrame:
     if "floor_area_m2" not in df.columns:
         raise InputError("centres: column 'floor_area_m2' (usable covered floor area, m²) is missing")
     area = pd.to_numeric(df["floor_area_m2"], errors="coerce")
-    bad = ~(area > 0) | ~np.isfinite(area)
+    declared = (
+        pd.to_numeric(df["capacity_persons"], errors="coerce")
+        if "capacity_persons" in df.columns
+        else pd.Series(np.nan, index=df.index)
+    )
+    # a declared capacity stands in for an unsurveyed floor area (NaN), not for a bad one
+    bad = (~(area > 0) | ~np.isfinite(area)) & ~(area.isna() & (declared >= 0))
     if bad.any():
         cid = df.index[bad.to_numpy()][0]
         raise InputError(
@@ -94,7 +105,8 @@ def check_stock(stock: pd.DataFrame, sites: set[str], standard: Standard) -> pd.
     ------
     InputError
         A negative or non-numeric quantity, an unknown site or item, a unit
-        that differs from the catalogue's, or a (site, item) pair listed twice.
+        that cannot be converted to the catalogue's (others are converted), or
+        a (site, item) pair listed twice.
 
     Examples
     --------
@@ -120,11 +132,8 @@ def check_stock(stock: pd.DataFrame, sites: set[str], standard: Standard) -> pd.
                 f"{at}: unknown item {row['item']!r}; known items: {', '.join(standard.catalogue.index)}. "
                 "Add new items with a mass_kg column in a standard overrides file"
             )
-        unit = str(row.get("unit", "unit"))
-        cat_unit = str(standard.catalogue.loc[row["item"], "unit"])
-        if unit not in ("unit", "nan") and unit.lower() != cat_unit.lower():
-            raise InputError(f"{at}: unit {unit!r} differs from the catalogue unit {cat_unit!r} of {row['item']!r}")
     df["quantity"] = qty.astype(float)
+    df = catalogue_units(df, standard)
     dup = df.duplicated(["site_id", "item"])
     if dup.any():
         r = df[dup].iloc[0]
@@ -136,7 +145,8 @@ def check_routes(routes: pd.DataFrame, warehouses: pd.Index, centres: pd.Index) 
     """Routes indexed by (warehouse, centre) with ``travel_time_s`` and closure times.
 
     ``closed_from_s``/``closed_until_s`` are optional (NaN: open; a closure with
-    no end lasts for ever). Every warehouse-centre pair must be present.
+    no end lasts for ever). Every warehouse-centre pair must be present; a pair
+    with no road has ``travel_time_s = inf`` and is closed from 0 for ever.
 
     Examples
     --------
@@ -155,9 +165,15 @@ def check_routes(routes: pd.DataFrame, warehouses: pd.Index, centres: pd.Index) 
     for col in ("closed_from_s", "closed_until_s"):
         df[col] = pd.to_numeric(df[col], errors="coerce") if col in df.columns else np.nan
     tt = pd.to_numeric(df["travel_time_s"], errors="coerce")
-    if not (np.isfinite(tt) & (tt >= 0)).all():
-        key = df.index[~(np.isfinite(tt) & (tt >= 0)).to_numpy()][0]
-        raise InputError(f"routes: travel_time_s of {key} must be a number >= 0 (seconds)")
+    # no road at all: an infinite travel time is honest when the route is closed for good
+    never = np.isposinf(tt) & (df["closed_from_s"] <= 0) & df["closed_until_s"].isna()
+    ok = (np.isfinite(tt) & (tt >= 0)) | never
+    if not ok.all():
+        key = df.index[~ok.to_numpy()][0]
+        raise InputError(
+            f"routes: travel_time_s of {key} must be a number >= 0 (seconds), or inf for a pair "
+            "with no road (then closed_from_s = 0 and no closed_until_s)"
+        )
     df["travel_time_s"] = tt.astype(float)
     wrong = (df["closed_until_s"] <= df["closed_from_s"]).to_numpy()
     if wrong.any():

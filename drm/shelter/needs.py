@@ -301,8 +301,9 @@ def capacity(
     pandas.DataFrame
         Indexed by centre: ``by_space``, ``by_toilets``, ``by_taps``,
         ``by_water_storage``, ``by_water_supply``, ``by_declared`` (those that
-        apply), ``capacity_persons`` (the smallest, whole persons) and
-        ``binding`` (the name of the limiting constraint).
+        apply), ``capacity_persons`` (the smallest, whole persons; 0 for a
+        centre with ``available = False``) and ``binding`` (the name of the
+        limiting constraint, or ``"not available"``).
 
     Raises
     ------
@@ -346,7 +347,12 @@ def capacity(
         declared = pd.to_numeric(df["capacity_persons"], errors="coerce")
         if declared.notna().any():
             out["by_declared"] = declared.fillna(np.inf)
+    out["by_space"] = out["by_space"].fillna(np.inf)  # floor area not surveyed: declared rules
     limits = out.copy()
     out["capacity_persons"] = limits.min(axis=1)
     out["binding"] = limits.idxmin(axis=1).str.removeprefix("by_")
+    if "available" in df.columns:
+        closed = ~df["available"].astype(bool).to_numpy()
+        out.loc[closed, "capacity_persons"] = 0.0
+        out.loc[closed, "binding"] = "not available"
     return out

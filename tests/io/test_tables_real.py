@@ -12,6 +12,7 @@ import pytest
 import xarray as xr
 from pyproj import Transformer
 
+import drm
 from drm import io
 from drm.errors import DrmWarning, InputError
 from drm.grids import set_crs
@@ -104,8 +105,9 @@ def test_capacity_zero_is_a_closed_centre_with_a_warning(tmp_path):
 def test_floor_area_only_gives_the_sphere_space_capacity(tmp_path):
     text = "id,name,x,y,floor_area_m2\nA,S,500,500,350\nB,T,600,600,1000\nC,U,700,700,24.5\n"
     c = io.read_centres(_write(tmp_path, text))
+    assert c["capacity_persons"].isna().all()  # sized by the standard, not by the reader
     # Sphere 2018: 3.5 m² per person, rounded down (350 -> 100, 1000 -> 285.7 -> 285, 24.5 -> exactly 7)
-    assert c["capacity_persons"].tolist() == [100, 285, 7]
+    assert drm.shelter.capacity(c)["capacity_persons"].tolist() == [100, 285, 7]
     assert set(c["capacity_source"]) == {"floor_area"}
     assert c["available"].all()
 
@@ -113,7 +115,7 @@ def test_floor_area_only_gives_the_sphere_space_capacity(tmp_path):
 def test_capacity_or_floor_area_per_row(tmp_path):
     text = "id,name,x,y,floor_area_m2,capacity_persons\nA,S,500,500,350,\nB,T,600,600,,80\n"
     c = io.read_centres(_write(tmp_path, text))
-    assert c["capacity_persons"].tolist() == [100, 80]
+    assert drm.shelter.capacity(c)["capacity_persons"].tolist() == [100, 80]
     assert c["capacity_source"].tolist() == ["floor_area", "declared"]
     assert np.isnan(c.loc["B", "floor_area_m2"])
 
@@ -128,13 +130,13 @@ def test_neither_capacity_nor_floor_area_names_the_rows(tmp_path):
         io.read_centres(_write(tmp_path, text))
 
 
-def test_declared_capacity_above_the_space_is_kept_with_a_warning(tmp_path):
+def test_declared_capacity_above_the_space_is_limited_by_the_standard(tmp_path):
     text = "id,name,x,y,floor_area_m2,capacity_persons\nA,S,500,500,350,200\nB,T,600,600,350,100\n"
-    with pytest.warns(
-        DrmWarning, match=r"centres A declare more persons than their floor area holds at 3.5 m²"
-    ):
-        c = io.read_centres(_write(tmp_path, text))
-    assert c["capacity_persons"].tolist() == [200, 100]
+    c = io.read_centres(_write(tmp_path, text))
+    assert c["capacity_persons"].tolist() == [200, 100]  # the planner's numbers, as read
+    cap = drm.shelter.capacity(c)
+    assert cap["capacity_persons"].tolist() == [100, 100]  # 350 m² at 3.5 m² per person
+    assert cap["binding"].tolist() == ["space", "space"]
 
 
 def test_duplicated_ids_are_all_listed(tmp_path):
@@ -275,7 +277,7 @@ def test_stock_in_gallons_pounds_and_cubic_metres_is_converted(tmp_path):
         "W2;hygiene_kit;40;kits\n"
         "W2;blanket;300;pieces\n"
     )
-    s = io.read_stock(_write(tmp_path, text, name="stock.csv"))
+    s = drm.shelter.catalogue_units(io.read_stock(_write(tmp_path, text, name="stock.csv")))
     assert s["quantity"].tolist() == pytest.approx(
         [378.5411784, 4.5359237, 2500.0, 40.0, 300.0], rel=1e-12
     )
@@ -284,7 +286,7 @@ def test_stock_in_gallons_pounds_and_cubic_metres_is_converted(tmp_path):
     assert len(s.attrs["unit_conversions"]) == 3
 
 
-def test_stock_in_sacks_of_water_is_refused_at_read_time(tmp_path):
+def test_stock_in_sacks_of_water_is_refused(tmp_path):
     path = _write(
         tmp_path, "site_id,item,quantity,unit\nW1,water_l,5,L\nW1,drinking_water_l,20,sacks\n"
     )
@@ -293,7 +295,7 @@ def test_stock_in_sacks_of_water_is_refused_at_read_time(tmp_path):
         match=r"data row 2 \('drinking_water_l' at 'W1'\): unit 'sacks' cannot be converted to 'L'.*"
         r"give the quantity in L, mL, m3, gal \(US\), imp_gal",
     ):
-        io.read_stock(path)
+        drm.shelter.catalogue_units(io.read_stock(path), source=str(path))
 
 
 def test_stock_of_an_unknown_item_is_refused(tmp_path):
@@ -301,4 +303,4 @@ def test_stock_of_an_unknown_item_is_refused(tmp_path):
     with pytest.raises(
         InputError, match=r"data row 1 \('agua' at 'W1'\): unknown item; the catalogue has water_l"
     ):
-        io.read_stock(path)
+        drm.shelter.catalogue_units(io.read_stock(path))

@@ -125,8 +125,11 @@ def test_capacity_binding_constraints_and_errors():
     assert cap.loc["B", "by_declared"] == 150
     assert capacity(c, phase="stabilised").loc["A", "by_toilets"] == 40
     assert capacity(c, storage_days=3).loc["A", "by_water_storage"] == 200
-    with pytest.raises(InputError, match="centre 'B' has floor_area_m2"):
-        capacity(c.assign(floor_area_m2=[700.0, None]))
+    with pytest.raises(InputError, match="centre 'A' has floor_area_m2"):
+        capacity(c.assign(floor_area_m2=[None, 700.0]))  # no floor area and nothing declared
+    # a declared capacity stands in for an unsurveyed floor area: the other limits still apply
+    unsurveyed = capacity(c.assign(floor_area_m2=[700.0, None], taps=[1, 1]))
+    assert unsurveyed.loc["B", ["capacity_persons", "binding"]].tolist() == [150, "declared"]
     with pytest.raises(InputError, match="floor_area_m2"):
         capacity(c.drop(columns="floor_area_m2"))
     with pytest.raises(InputError, match="no covered-space rate"):

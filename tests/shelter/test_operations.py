@@ -214,7 +214,7 @@ def test_valley_town_week_end_to_end(town):
         ({"stock": pd.DataFrame({"site_id": ["A"], "item": ["gizmo"], "quantity": [1.0]})}, "unknown item 'gizmo'"),
         ({"stock": pd.DataFrame({"site_id": ["Z"], "item": ["water_l"], "quantity": [1.0]})}, "neither a centre"),
         ({"stock": pd.DataFrame({"site_id": ["A"], "item": ["water_l"], "quantity": [1.0], "unit": ["kg"]})},
-         "differs from the catalogue"),
+         "unit 'kg' cannot be converted to 'L'"),
         ({"arrivals": pd.DataFrame({"time_s": [0.0], "centre": ["Q"], "persons": [1.0]})}, "centre 'Q'"),
         ({"arrivals": pd.DataFrame({"time_s": [0.0], "centre": ["A"], "persons": [-3.0]})}, "persons"),
         ({"centres": pd.DataFrame({"id": ["A"], "floor_area_m2": [np.nan]})}, "floor_area_m2"),
