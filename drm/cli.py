@@ -222,6 +222,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DrmError as err:
         print(f"drm: error: {err}", file=sys.stderr)
         return 2
+    finally:
+        warnings.showwarning = default_show
 
 
 if __name__ == "__main__":  # pragma: no cover

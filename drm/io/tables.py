@@ -375,6 +375,11 @@ _COORDINATE_COLUMNS = [
 def _as_crs(value: Any, name: str, where: str) -> CRS | None:
     if value is None:
         return None
+    if isinstance(value, xr.DataArray):  # a grid: its CRS (``to_crs=dem``)
+        crs = get_crs(value)
+        if crs is None:
+            raise InputError(f"{where}: {name} is a grid that records no CRS; pass a CRS")
+        return crs
     try:
         return CRS.from_user_input(value)
     except Exception as err:  # pyproj raises CRSError, a plain Exception subclass

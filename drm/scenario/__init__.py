@@ -3,7 +3,7 @@
 from drm.scenario.inputs import ScenarioInputs, load_inputs
 from drm.scenario.result import ScenarioResult
 from drm.scenario.run import run_scenario
-from drm.scenario.schema import Scenario, load_scenario, resolve_scenario_path
+from drm.scenario.schema import Scenario, load_scenario, resolve_scenario_path, scenario_from_dict
 
 __all__ = [
     "Scenario",
@@ -13,4 +13,5 @@ __all__ = [
     "load_scenario",
     "resolve_scenario_path",
     "run_scenario",
+    "scenario_from_dict",
 ]

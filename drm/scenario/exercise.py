@@ -111,7 +111,15 @@ def situation_reports(
     arrival_depth = float(flood.attrs.get("arrival_depth_m", 0.05))
     cell_km2 = abs(float(flood["x"][1] - flood["x"][0])) ** 2 / 1e6
     G = result.roads
-    names = [str(d.get("road_id") or d.get("name") or "") for _, _, d in G.edges(data=True)]
+    # a bridge by drm's id ("bridge-2") or by OSM's tags (bridge=yes), named as people call it
+    names = [
+        str(d["road_id"])
+        if str(d.get("road_id", "")).startswith("bridge")
+        else str(d.get("ref") or d.get("name") or d.get("road_id") or "")
+        if str(d.get("bridge", "no")).lower() not in ("no", "false", "0", "nan", "none")
+        else ""
+        for _, _, d in G.edges(data=True)
+    ]
     # closed by the water, or earlier by a training inject
     closed_at = np.array([d.get("closure_time_s", np.inf) for _, _, d in G.edges(data=True)])
     ids = [str(d.get("road_id", "")) for _, _, d in G.edges(data=True)]
@@ -152,7 +160,7 @@ def situation_reports(
         ]
         closed = closed_at <= t
         named = sorted(
-            {n for n, c in zip(names, closed, strict=True) if c and n.startswith("bridge")}
+            {n for n, c in zip(names, closed, strict=True) if c and n}
         )
         counts = {"departed": 0.0, "safe": 0.0, "caught": 0.0, "en_route": 0.0, "queued": 0.0}
         if ev is not None:

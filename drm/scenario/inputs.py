@@ -103,6 +103,13 @@ class ScenarioInputs:
     notes: tuple[str, ...] = ()
     hashes: dict[str, str] = field(default_factory=dict)
 
+    def _dem_mean_mm(self, depth_m: np.ndarray) -> float:
+        """The storm's depth averaged over the DEM's valid cells (mm), rain volume kept."""
+        depth = self.rainfall.isel(time=0, drop=True).copy(data=depth_m)
+        on_dem = onto(depth, self.dem, method="conservative").values
+        valid = np.isfinite(self.dem.values) & np.isfinite(on_dem)
+        return float(on_dem[valid].mean() * 1000.0) if valid.any() else float("nan")
+
     def _coverage(self) -> dict[str, float]:
         return _coverage_of(self)
 
@@ -132,6 +139,7 @@ class ScenarioInputs:
                 "duration_h": float(rain.attrs["interval_end_s"] - t[0]) / 3600.0,
                 "cell_size_m": check_grid(rain, "rainfall", time=True).dx,
                 "total_mean_mm": float(depth_m.mean() * 1000.0),
+                "total_dem_mean_mm": self._dem_mean_mm(depth_m),
                 "total_max_mm": float(depth_m.max() * 1000.0),
                 "peak_intensity_mm_h": float(rain.values.max() * 3.6e6),
             },
@@ -279,9 +287,9 @@ def load_inputs(scenario: Scenario) -> ScenarioInputs:
         warnings.simplefilter("always", DrmWarning)
         read = _read_all(scenario, problems)
     notes = tuple(dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, DrmWarning)))
-    problems.raise_any()
-    for note in notes:
+    for note in notes:  # shown even when problems follow: a warning may explain an error
         warnings.warn(note, DrmWarning, stacklevel=2)
+    problems.raise_any()
     hashes = {k: file_sha256(v) for k, v in scenario.input_files().items()}
     return ScenarioInputs(scenario=scenario, hashes=hashes, notes=notes, **read)
 
@@ -295,6 +303,16 @@ def _read_all(scenario: Scenario, problems: _Problems) -> dict[str, Any]:
         dem = io.read_dem(hz.dem, crs=hz.dem_crs)
     crs = check_grid(dem, "DEM").crs if dem is not None else None
     out["dem"] = dem
+    if dem is not None and hz.resolution_m is not None:
+        dx = check_grid(dem, "DEM").dx
+        k = round(hz.resolution_m / dx)
+        if hz.resolution_m > dx * 1.0001 and abs(k * dx - hz.resolution_m) > 1e-6 * dx:
+            problems.add(
+                "hazard.resolution_m",
+                f"{hz.resolution_m:g} m is not a whole multiple of the DEM's {dx:g} m cells "
+                f"(as read, in {crs.name if crs else 'its CRS'}); use {max(k, 1) * dx:g} or "
+                f"{(max(k, 1) + 1) * dx:g}",
+            )
     with problems.field("hazard.rainfall", hz.rainfall):
         out["rainfall"] = io.read_rainfall(
             hz.rainfall,
@@ -315,6 +333,10 @@ def _read_all(scenario: Scenario, problems: _Problems) -> dict[str, Any]:
     if pop.zones is not None and dem is not None:
         with problems.field("population.zones", pop.zones):
             out.update(_zones(pop, dem))
+        if out.get("census") is not None and out.get("population") is not None:
+            zones = out.get("zone_layer", out.get("zones"))
+            with problems.field("population.census", pop.census):
+                _check_census(out["population"], zones, out["census"], pop.census)
     if hz.landcover is not None:
         with problems.field("hazard.landcover", hz.landcover):
             landcover = io.read_grid(
@@ -424,6 +446,36 @@ def _zones(pop: Any, dem: xr.DataArray) -> dict[str, Any]:
         census = io.read_census(pop.census, zones=out.get("zone_layer", out["zone_table"]))
         out.update(census=census, profiles=ZoneProfiles.from_census(census, source=pop.census.name))
     return out
+
+
+#: A zone whose people on the population grid differ from its census by more than this share is
+#: named in a warning (WorldPop pixels straddling zone edges move a few percent; more is a sign
+#: of zones or a raster from another year or place).
+CENSUS_GAP = 0.5
+
+
+def _check_census(population: xr.DataArray, zones: Any, census: pd.DataFrame, path: Path) -> None:
+    """Warn where the population grid and the census disagree on a zone's people."""
+    from drm.exposure import population_by_zone
+
+    if "person" not in census.columns or census["person"].isna().all():
+        return
+    on_grid = population_by_zone(population, zones).reindex(census.index)
+    gap = (on_grid - census["person"]) / census["person"]
+    off = gap[gap.abs() > CENSUS_GAP].dropna()
+    if len(off):
+        listed = ", ".join(
+            f"{z} ({on_grid[z]:,.0f} on the grid vs {census.loc[z, 'person']:,.0f})"
+            for z in off.index[:5]
+        )
+        warnings.warn(
+            f"{path.name}: {len(off)} zone(s) hold over {CENSUS_GAP:.0%} more or fewer people on "
+            f"the population grid than in the census: {listed}; the grid's people are used and the "
+            "census gives only their shares by sex and age; check that both describe the same place "
+            "and year",
+            DrmWarning,
+            stacklevel=2,
+        )
 
 
 def _check_codes(landcover: xr.DataArray, classes: pd.DataFrame, table: Path | None) -> None:

@@ -63,7 +63,9 @@ def run_scenario(
     exposure = stages.exposure_stage(sc, inputs, flood)
     roads = stages.road_network(sc, inputs, flood)
     centres = stages.centre_table(sc, inputs, flood, roads)
-    moved = stages.evacuation_stage(sc, exposure, roads, centres, flood, order, progress)
+    census = inputs.census
+    sizes = census["household_size"] if census is not None and "household_size" in census else None
+    moved = stages.evacuation_stage(sc, exposure, roads, centres, flood, order, progress, sizes)
     decision = stages.decision_stage(sc, exposure, moved, order)
     shelter = stages.shelter_stage(sc, inputs, flood, centres, moved.evacuation)
     result = ScenarioResult(

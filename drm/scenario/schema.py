@@ -217,7 +217,9 @@ class PopulationSection:
     GeoPackage) whose ``zone_id_field`` and ``zone_name_field`` properties
     give ids and names; without it, connected areas at risk are the zones.
     ``census`` is a CSV per zone with persons by sex and age group (Spanish
-    headers accepted): each zone's people are then split by its own profile.
+    headers accepted): each zone's people are then split by its own profile,
+    and a census household size (``personas_por_hogar``, or persons over
+    ``hogares``) wins over ``household_size`` in its zone.
     ``grid_crs`` and ``zones_crs`` are the CRS of files that record none;
     ``grid_var`` picks the population variable.
     """
@@ -596,10 +598,28 @@ def scenario_from_dict(
     source : pathlib.Path, optional
         The file the data came from, for messages.
 
+    Returns
+    -------
+    Scenario
+        The validated scenario, its paths absolute.
+
     Raises
     ------
     ScenarioError
         Listing every problem, each with its dotted path.
+
+    Examples
+    --------
+    >>> import drm
+    >>> town = drm.datasets.builtin_path("hazard_data/valle_alto")
+    >>> sc = scenario_from_dict(
+    ...     {"name": "Valle Alto, my copy",
+    ...      "hazard": {"dem": "dem.nc", "rainfall": "rain_100yr.nc", "duration": "6h"},
+    ...      "population": {"grid": "population.nc"},
+    ...      "evacuation": {"roads": "roads.geojson", "centres": "centres.csv"}},
+    ...     base=town)
+    >>> sc.hazard.duration, sc.hazard.dem.name
+    (21600.0, 'dem.nc')
     """
     where = str(source) if source else "scenario"
     if "source" in data:

@@ -328,8 +328,19 @@ def centre_table(
     return c
 
 
-def households(scenario: Scenario, exposure: Any, G: nx.MultiDiGraph, order_time_s: float) -> Any:
-    """At-risk people as households on the roads, with seeded shelter needs and departure times."""
+def households(
+    scenario: Scenario,
+    exposure: Any,
+    G: nx.MultiDiGraph,
+    order_time_s: float,
+    sizes: pd.Series | None = None,
+) -> Any:
+    """At-risk people as households on the roads, with seeded shelter needs and departure times.
+
+    ``sizes`` (persons per household by zone, from a census) wins over the
+    scenario's ``household_size`` in the zones it names.
+    """
+    from drm.demographics import default_profile
     from drm.evacuation.departure import (
         Channel,
         DepartureModel,
@@ -344,7 +355,11 @@ def households(scenario: Scenario, exposure: Any, G: nx.MultiDiGraph, order_time
         G, exposure.cells(), max_distance_m=500.0, on_far="warn", name="people at risk"
     )
     origins = origins[origins["snapped"]]
-    hh = make_households(origins, household_size=scenario.population.household_size)
+    size: Any = scenario.population.household_size
+    if sizes is not None and len(sizes):
+        fallback = size if size is not None else default_profile().household_size
+        size = origins["zone"].map(sizes.dropna()).fillna(fallback).astype(float)
+    hh = make_households(origins, household_size=size)
     rng = np.random.default_rng([scenario.seed, 1])
     hh["shelter"] = rng.random(len(hh)) < scenario.population.shelter_fraction
     channels = [
@@ -394,6 +409,7 @@ def evacuation_stage(
     flood: Any,
     order_time_s: float | None,
     progress: bool | None = None,
+    household_sizes: pd.Series | None = None,
 ) -> EvacuationStage:
     """Households leave after the order and move to the centres in use, on roads the flood and injects close.
 
@@ -410,7 +426,7 @@ def evacuation_stage(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DrmWarning)
         if order_time_s is not None and exposure.total_at_risk > 0:
-            departures = households(scenario, exposure, G, order_time_s)
+            departures = households(scenario, exposure, G, order_time_s, household_sizes)
             evacuation = simulate_evacuation(
                 G,
                 departures,
@@ -483,7 +499,8 @@ def resupply_routes(
 ) -> pd.DataFrame | None:
     """Truck travel time from each warehouse to each centre on the flooded road network, with closures and delays.
 
-    ``closed_from_s`` is the first time a road on the route floods (NaN: never)
+    ``closed_from_s`` is the first time a road on the route floods or an inject
+    closes it (NaN: never)
     and ``closed_until_s`` when it reopens (NaN: never, the flood's roads stay
     closed for the run).
     """
@@ -498,11 +515,13 @@ def resupply_routes(
     c = snap_points(G, centres[["x", "y"]], name="centres")
     M = road_matrix(G, "travel_time")
     row = {n: i for i, n in enumerate(M.nodes.tolist())}
-    # first flood closure of each node pair (any of its parallel edges), by matrix rows
+    # first closure of each node pair (any of its parallel edges), by the flood or an inject
+    injected = inject_road_closures(scenario, G)
     first_close: dict[tuple[int, int], float] = {}
     for a, b, d in G.edges(data=True):
         key = (row[a], row[b])
-        first_close[key] = min(first_close.get(key, np.inf), d.get("closure_time_s", np.inf))
+        shut = min(d.get("closure_time_s", np.inf), injected.get(str(d.get("road_id")), np.inf))
+        first_close[key] = min(first_close.get(key, np.inf), shut)
     c_rows = np.array([row[n] for n in c["node"]])
     rows = []
     # one Dijkstra per warehouse (with predecessors), not one search per warehouse-centre pair

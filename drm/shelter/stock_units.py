@@ -97,14 +97,15 @@ def _accepted(cat_unit: str) -> str:
         return f"{cat_unit}, g, t, lb"
     if dims is not None:
         return f"a unit convertible to {cat_unit}"
-    return f"{cat_unit}, {cat_unit}s, units or pieces (a count)"
+    words = dict.fromkeys([cat_unit, f"{cat_unit}s", "units", "pieces"])
+    return f"{', '.join(words)} (a count)"
 
 
 def catalogue_units(
     stock: pd.DataFrame,
     standard: str | os.PathLike[str] | Standard = "sphere-2018",
     *,
-    source: str = "stock",
+    source: str | None = None,
 ) -> pd.DataFrame:
     """Convert every stock quantity to the unit its item is counted in by the catalogue.
 
@@ -115,8 +116,9 @@ def catalogue_units(
         returns them); a missing ``unit`` or ``"unit"`` means the catalogue's own.
     standard : str, path or Standard
         The standard whose item catalogue names the items and their units.
-    source : str
-        File name for messages.
+    source : str, optional
+        File name for messages; default: the table's ``attrs["source"]`` (set by
+        :func:`drm.io.read_stock`), else ``"stock"``.
 
     Returns
     -------
@@ -137,6 +139,7 @@ def catalogue_units(
     (378.541, 'L')
     """
     catalogue = as_standard(standard).catalogue
+    source = source or str(stock.attrs.get("source", "stock"))
     df = stock.reset_index(drop=True).copy()
     if "unit" not in df.columns:
         df["unit"] = "unit"

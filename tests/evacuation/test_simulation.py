@@ -287,3 +287,33 @@ def test_sample_town_everyone_is_accounted_for():
     fig = r.plot()
     assert len(fig.axes) == 3
     assert "EvacuationResult" in r._repr_html_()
+    # the result goes straight into the shelter stage: arrivals per centre, in time order
+    arrivals = r.centre_arrivals()
+    assert arrivals["persons"].sum() == pytest.approx(float(r.arrivals.isel(time=-1).sum()), rel=1e-9)
+    assert arrivals["time_s"].is_monotonic_increasing
+    stock = pd.DataFrame({"site_id": [centres.index[0]], "item": ["water_l"], "quantity": [1000.0]})
+    from drm.shelter import simulate_operations
+
+    ops_from_result = simulate_operations(r, centres, stock, days=1)
+    ops_from_table = simulate_operations(arrivals, centres, stock, days=1)
+    pd.testing.assert_frame_equal(ops_from_result.summary, ops_from_table.summary)
+
+
+def test_safe_nodes_are_the_dry_road_nodes():
+    import xarray as xr
+
+    from drm.network import safe_nodes
+
+    G = nx.MultiDiGraph()
+    for k, (x, y) in enumerate([(5.0, 5.0), (15.0, 5.0), (5.0, 15.0), (500.0, 500.0)]):
+        G.add_node(k, x=x, y=y)
+    depth = xr.DataArray(
+        [[[0.0, 0.0], [0.0, 0.0]], [[0.04, 0.0], [0.3, 0.051]]],
+        dims=("time", "y", "x"),
+        coords={"time": [0.0, 600.0], "y": [15.0, 5.0], "x": [5.0, 15.0]},
+    )
+    # the deepest water over time counts; 5 cm is the line; a node off the grid is dry
+    assert safe_nodes(G, depth) == [2, 3]
+    assert safe_nodes(G, depth, max_depth_m=0.06) == [1, 2, 3]
+    with pytest.raises(InputError, match="max_depth_m must be > 0"):
+        safe_nodes(G, depth, max_depth_m=0.0)
