@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from drm._display import ResultMixin
+from drm.clock import EventClock
 from drm.io import write_json, write_table
 from drm.scenario.inputs import ScenarioInputs
 from drm.scenario.schema import Scenario
@@ -84,6 +85,12 @@ class ScenarioResult(ResultMixin):
     summary: dict[str, Any]
     out_dir: Path | None
     files: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def clock(self) -> EventClock:
+        """The event's clock: the scenario's ``start`` (else the rain file's first time) and ``timezone``."""
+        start = self.scenario.start or self.inputs.rainfall.attrs.get("start_time")
+        return EventClock.of(start, self.scenario.timezone)
 
     def _summary(self) -> list[tuple[str, Any]]:
         s = self.summary

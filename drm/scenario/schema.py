@@ -15,6 +15,7 @@ The defaults and where they come from are documented on each section class.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import difflib
 import tomllib
 import typing
@@ -76,6 +77,27 @@ def _crs(value: Any) -> str:
             f"{value!r} is not a CRS pyproj knows; use an EPSG code (\"EPSG:32619\") or WKT"
         ) from None
     return text
+
+
+def _start(value: Any) -> str:
+    from drm.clock import parse_start
+
+    if isinstance(value, datetime.datetime):  # TOML writes date-times bare
+        value = value.isoformat()
+    try:
+        return parse_start(value).isoformat()
+    except InputError as err:
+        raise ValueError(str(err).split(": ", 1)[-1]) from None
+
+
+def _timezone(value: Any) -> str:
+    from drm.clock import parse_timezone
+
+    try:
+        parse_timezone(value)
+    except InputError as err:
+        raise ValueError(str(err).split(": ", 1)[-1]) from None
+    return str(value)
 
 
 #: A coordinate reference system: ``"EPSG:32619"``, ``32619`` or WKT.
@@ -412,6 +434,12 @@ class Scenario:
         deliveries) from ``[[injects]]``, in file order; empty when none.
     ensemble : EnsembleSection
         Members and rain perturbations of ensemble runs (optional section).
+    start : str or None
+        The event start, ISO 8601 (``"2026-10-03T00:00-04:00"``); default: the
+        rain file's first time. Without either, outputs show elapsed times only.
+    timezone : str or None
+        Zone of the clock times shown (IANA ``"America/Caracas"`` or ``"-04:00"``);
+        default: the start's own offset, else UTC.
     source : pathlib.Path or None
         The scenario file (None when built from plain data).
     """
@@ -427,6 +455,8 @@ class Scenario:
     shelter: ShelterSection = ShelterSection()
     injects: tuple[Inject, ...] = ()
     ensemble: EnsembleSection = EnsembleSection()
+    start: Annotated[str, BeforeValidator(_start)] | None = None
+    timezone: Annotated[str, BeforeValidator(_timezone)] | None = None
     source: Path | None = None
 
     def input_files(self) -> dict[str, Path]:
