@@ -29,6 +29,11 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a scenario and write its outputs")
     run.add_argument("scenario", help="scenario file (.toml) or built-in scenario name")
     run.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace another scenario's results in the output folder (only drm's own files)",
+    )
+    run.add_argument(
         "--out", "-o", default=None, help="output folder (default: results/<scenario name>)"
     )
     val = sub.add_parser("validate", help="check a scenario file and its inputs without running it")
@@ -112,7 +117,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if args.out
         else Path("results") / (sc.source.stem if sc.source else "scenario")
     )
-    result = run_scenario(sc, out, progress=not args.quiet)
+    result = run_scenario(sc, out, progress=not args.quiet, overwrite=args.overwrite)
     print(
         f"ok: {sc.name} — outputs in {out}: {', '.join(sorted(p.name for p in result.files.values()))}"
     )

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from pathlib import Path
 
 from drm.scenario import stages
 from drm.scenario.cache import cache_folder
+from drm.scenario.folder import finish_output, prepare_output
 from drm.scenario.inputs import load_inputs
 from drm.scenario.result import ScenarioResult
 from drm.scenario.schema import Scenario, load_scenario
@@ -29,6 +29,7 @@ def run_scenario(
     *,
     progress: bool | None = True,
     cache_dir: str | os.PathLike[str] | None = None,
+    overwrite: bool = False,
 ) -> ScenarioResult:
     """Run a scenario through every stage and write its outputs.
 
@@ -43,6 +44,9 @@ def run_scenario(
     cache_dir : str or path-like, optional
         Where stage outputs are cached; default ``$DRM_CACHE`` if set, else
         ``out_dir/.cache``, else ``~/.cache/drm``.
+    overwrite : bool
+        Replace another scenario's drm outputs in ``out_dir`` instead of
+        refusing (see :mod:`drm.scenario.folder`; other files are never touched).
 
     Returns
     -------
@@ -55,7 +59,7 @@ def run_scenario(
     True
     """
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    out = Path(out_dir) if out_dir is not None else None
+    out = prepare_output(out_dir, sc, overwrite=overwrite) if out_dir is not None else None
     inputs = load_inputs(sc)
     setup = stages.hazard_setup(sc, inputs)
     flood = stages.flood_stage(sc, inputs, setup, cache_folder(out, cache_dir), progress)
@@ -90,4 +94,6 @@ def run_scenario(
         return result
     from drm.scenario.outputs import write_outputs  # the report and matplotlib load only to write
 
-    return dataclasses.replace(result, files=write_outputs(result, out))
+    files = write_outputs(result, out)
+    finish_output(out, sc, files)
+    return dataclasses.replace(result, files=files)

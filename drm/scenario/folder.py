@@ -1,0 +1,168 @@
+"""The output folder of a run: checked before the run, never mixed with another run's files.
+
+Before anything is computed, :func:`prepare_output` checks that the folder can
+be written (not a file, not read-only) and that it holds no other scenario's
+results; it then puts an ``INCOMPLETE`` marker in it, which stays until the
+run has written everything. :func:`finish_output` writes the manifest
+(``drm-manifest.json``: the scenario and every file this run wrote, with its
+size and SHA-256), removes the files an earlier run of the same scenario wrote
+that this one did not, and removes the marker. Files drm did not write are
+never touched: ``--overwrite`` (``overwrite=True``) clears only the files an
+earlier manifest lists, or, without a manifest, files with the names drm gives
+its outputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from drm.errors import InputError
+from drm.io import write_json
+from drm.scenario.schema import Scenario
+
+__all__ = ["MANIFEST", "MARKER", "finish_output", "prepare_output"]
+
+#: The manifest drm writes into every output folder.
+MANIFEST = "drm-manifest.json"
+#: The marker that stays in a folder while a run writes into it (and after a crash).
+MARKER = "INCOMPLETE"
+#: Names drm gives its outputs, to recognise a folder written before manifests existed.
+_OUTPUT_NAMES = re.compile(
+    r"^(summary\.json|report\.html|flood\.nc|drm\.gpkg|[a-z_]+\.(csv|png|tif|geojson))$"
+)
+
+
+def _identity(scenario: Scenario) -> dict[str, Any]:
+    return {
+        "name": scenario.name,
+        "source": str(scenario.source) if scenario.source is not None else None,
+    }
+
+
+def _read_manifest(folder: Path) -> dict[str, Any] | None:
+    path = folder / MANIFEST
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"scenario": {"name": "?", "source": "?"}, "files": []}
+
+
+def prepare_output(folder: str | os.PathLike[str], scenario: Scenario, *, overwrite: bool = False) -> Path:
+    """Check an output folder before a run and mark it incomplete.
+
+    Parameters
+    ----------
+    folder : str or path-like
+        The output folder (created when missing).
+    scenario : Scenario
+        The scenario about to run.
+    overwrite : bool
+        Clear another run's drm outputs first instead of refusing.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder.
+
+    Raises
+    ------
+    InputError
+        The path is a file, cannot be created or written, or holds another
+        scenario's results and ``overwrite`` is False.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile, drm
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "run"
+    >>> prepare_output(out, drm.load_scenario("valle_alto")).name, (out / MARKER).exists()
+    ('run', True)
+    """
+    out = Path(folder)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"output folder {out} is a file; give a folder (--out DIR)")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise InputError(f"cannot create the output folder {out} ({err.strerror}); choose another --out") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise InputError(f"output folder {out} is not writable; choose another --out or fix its permissions")
+    manifest = _read_manifest(out)
+    ours = _identity(scenario)
+    if manifest is not None and manifest.get("scenario") != ours:
+        other = manifest.get("scenario", {}).get("name", "?")
+        if not overwrite:
+            raise InputError(
+                f"output folder {out} holds the results of another scenario ({other!r}); choose "
+                "another --out, or pass --overwrite to replace them (only drm's files are removed)"
+            )
+        _remove(out, [out / f for f in manifest.get("files", [])] + [out / MANIFEST])
+    elif manifest is None:
+        found = sorted(p for p in out.iterdir() if p.is_file() and _OUTPUT_NAMES.match(p.name))
+        if found and not overwrite:
+            raise InputError(
+                f"output folder {out} already holds outputs drm did not record ({found[0].name}, "
+                f"{len(found)} files); choose another --out, or pass --overwrite to replace them"
+            )
+        _remove(out, found)
+    for stale in out.glob("*.tmp"):  # left by a run that was killed while writing
+        stale.unlink(missing_ok=True)
+    (out / MARKER).write_text(
+        f"drm is writing the outputs of {scenario.name!r} here; if this file stays, the run stopped "
+        "before the end and the folder is incomplete\n",
+        encoding="utf-8",
+    )
+    return out
+
+
+def _remove(folder: Path, paths: list[Path]) -> None:
+    for p in paths:
+        if p.parent.resolve() == folder.resolve() and p.is_file():
+            p.unlink()
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def finish_output(folder: Path, scenario: Scenario, files: dict[str, Path]) -> Path:
+    """Write the manifest of a finished run, drop its own stale files and the marker.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        The output folder given to :func:`prepare_output`.
+    scenario : Scenario
+        The scenario that ran.
+    files : dict of str to pathlib.Path
+        Every file the run wrote (inside ``folder``).
+
+    Returns
+    -------
+    pathlib.Path
+        The manifest (``drm-manifest.json``).
+    """
+    out = Path(folder)
+    names = sorted({Path(p).name for p in files.values() if Path(p).parent.resolve() == out.resolve()})
+    before = _read_manifest(out)
+    if before is not None:  # an earlier run of this scenario: what it wrote and this one did not
+        _remove(out, [out / f for f in before.get("files", []) if f not in names])
+    manifest = {
+        "scenario": _identity(scenario),
+        "files": names,
+        "sizes_bytes": {n: (out / n).stat().st_size for n in names},
+        "sha256": {n: _sha256(out / n) for n in names},
+    }
+    path = write_json(manifest, out / MANIFEST)
+    (out / MARKER).unlink(missing_ok=True)
+    return path
