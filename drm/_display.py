@@ -21,10 +21,21 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from drm.clock import EventClock
 from drm.io import write_grid, write_table
 from drm.units import format_duration
 
-__all__ = ["ResultMixin", "fmt_number", "fmt_seconds", "html_block", "text_block"]
+__all__ = [
+    "ResultMixin",
+    "add_clock_columns",
+    "add_lonlat",
+    "fmt_number",
+    "fmt_seconds",
+    "fmt_when",
+    "html_block",
+    "local_name",
+    "text_block",
+]
 
 
 def fmt_number(value: float | None, unit: str = "") -> str:
@@ -56,6 +67,126 @@ def fmt_seconds(seconds: float | None) -> str:
     if seconds is None or not np.isfinite(seconds):
         return "never" if seconds is not None and seconds > 0 else "-"
     return f"{format_duration(seconds)} ({fmt_number(seconds, 's')})"
+
+
+def fmt_when(seconds: float | None, clock: EventClock | None = None) -> str:
+    """Format a time since the start of the event as ``'14h30m (2026-10-03 14:30 -04)'``.
+
+    Parameters
+    ----------
+    seconds : float or None
+        Time since the start of the event (s).
+    clock : EventClock, optional
+        The event's clock; without one, or with an unknown start, the elapsed time only.
+
+    Returns
+    -------
+    str
+        ``'-'`` for None or NaN.
+
+    Examples
+    --------
+    >>> clock = EventClock.of("2026-10-03T00:00-04:00")
+    >>> fmt_when(14.5 * 3600, clock), fmt_when(5400.0), fmt_when(None, clock)
+    ('14h30m (2026-10-03 14:30 -04)', '1h30m', '-')
+    """
+    if seconds is None or not np.isfinite(seconds):
+        return "-"
+    label = clock.label(seconds) if clock is not None else None
+    return format_duration(seconds) + (f" ({label})" if label else "")
+
+
+def local_name(column: str) -> str:
+    """Name of the clock-time column beside a time column: ``first_at_risk_s`` -> ``first_at_risk_local``.
+
+    Examples
+    --------
+    >>> local_name("first_at_risk_s"), local_name("time")
+    ('first_at_risk_local', 'time_local')
+    """
+    return (column[:-2] if column.endswith("_s") else column) + "_local"
+
+
+def add_clock_columns(
+    table: pd.DataFrame, clock: EventClock, columns: Sequence[str]
+) -> pd.DataFrame:
+    """A copy of ``table`` with a local clock-time column beside each time column.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A table whose ``columns`` (and index, if it is named so) hold seconds since the start of the event.
+    clock : EventClock
+        The event's clock; with an unknown start the table comes back unchanged.
+    columns : sequence of str
+        Names of the time columns (s); those the table lacks are skipped. A time
+        index gets its clock column first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``<name>_local`` (see :func:`local_name`) right after each time column:
+        ``"2026-10-03 14:30 -04"`` (:meth:`EventClock.label`), empty for NaN and inf.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"arrival_s": [5400.0, float("nan")]}, index=pd.Index([0.0, 60.0], name="time_s"))
+    >>> add_clock_columns(t, EventClock.of("2026-10-03T00:00-04:00"), ["time_s", "arrival_s"]).columns.tolist()
+    ['time_local', 'arrival_s', 'arrival_local']
+    >>> add_clock_columns(t, EventClock.of("2026-10-03T00:00-04:00"), ["arrival_s"])["arrival_local"].tolist()
+    ['2026-10-03 01:30 -04', nan]
+    """
+    if not clock.known:
+        return table
+    out = table.copy()
+    for name in columns:
+        if name in out.columns:
+            out.insert(out.columns.get_loc(name) + 1, local_name(name), clock.labels(out[name]))
+    if out.index.name in columns:
+        out.insert(0, local_name(out.index.name), clock.labels(out.index.to_numpy(float)))
+    return out
+
+
+def add_lonlat(table: pd.DataFrame, crs: Any, x: str = "x", y: str = "y") -> pd.DataFrame:
+    """A copy of ``table`` with WGS 84 ``lat``/``lon`` (degrees, 6 decimals) right after its ``x``/``y``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A table with projected coordinates in columns ``x`` and ``y`` (m).
+    crs : pyproj.CRS or str or None
+        Their CRS; None (or a table without the columns): the table comes back unchanged.
+    x, y : str
+        The coordinate columns; a prefix before ``x`` (``caught_x``) is kept
+        (``caught_lat``, ``caught_lon``). Existing columns of those names are replaced.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"x": [500000.0], "y": [0.0], "persons": [3]})
+    >>> add_lonlat(t, "EPSG:32619").columns.tolist(), add_lonlat(t, "EPSG:32619")["lon"].iloc[0]
+    (['x', 'y', 'lat', 'lon', 'persons'], np.float64(-69.0))
+    """
+    if crs is None or x not in table.columns or y not in table.columns:
+        return table
+    from pyproj import Transformer
+
+    prefix = x[:-1]
+    lat_name, lon_name = f"{prefix}lat", f"{prefix}lon"
+    out = table.drop(columns=[lat_name, lon_name], errors="ignore")
+    to_wgs84 = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    xs, ys = out[x].to_numpy(float), out[y].to_numpy(float)
+    ok = np.isfinite(xs) & np.isfinite(ys)
+    lon, lat = np.full(len(out), np.nan), np.full(len(out), np.nan)
+    if ok.any():
+        lon[ok], lat[ok] = to_wgs84.transform(xs[ok], ys[ok])
+    at = out.columns.get_loc(y) + 1
+    out.insert(at, lat_name, np.round(lat, 6))
+    out.insert(at + 1, lon_name, np.round(lon, 6))
+    return out
 
 
 def text_block(

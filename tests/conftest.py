@@ -57,6 +57,15 @@ def valle_alto_run(tmp_path_factory, shared_stage_cache):
     return drm.run_scenario("valle_alto", out, progress=False)
 
 
+@pytest.fixture(scope="session")
+def jacksboro_run(tmp_path_factory, shared_stage_cache):
+    """The real-terrain scenario run once for the session into its folder (do not modify it)."""
+    import drm
+
+    out = tmp_path_factory.mktemp("jacksboro")
+    return drm.run_scenario("jacksboro", out, progress=False)
+
+
 @pytest.fixture
 def rng():
     """A seeded random generator, so every test draw is reproducible."""

@@ -39,6 +39,7 @@ from drm.ensemble.members import Perturbation, ensemble_size, member_specs
 from drm.ensemble.result import EnsembleResult
 from drm.ensemble.store import finished, member_dir, member_key, write_manifest
 from drm.errors import InputError
+from drm.grids import get_crs
 from drm.io import write_grid, write_table
 from drm.scenario.inputs import file_sha256, load_inputs
 from drm.scenario.schema import Scenario, load_scenario
@@ -310,6 +311,10 @@ def _aggregate(
         "outcome_quantiles": write_table(quantiles, out / "outcome_quantiles.csv"),
         "failed": write_table(failed_table, out / "failed.csv"),
     }
+    if members:  # the probability maps a GIS opens directly
+        from drm.io.geotiff import probability_cogs
+
+        files.update(probability_cogs(probability, out, crs=get_crs(inputs.dem)))
     if plan is not None:
         files["preposition_plan"] = write_table(plan.plan, out / "preposition_plan.csv")
     else:  # not one left from an earlier run

@@ -19,7 +19,7 @@ from drm.io.tables import (
     read_warehouses,
     site_problems,
 )
-from drm.io.vectors import read_geojson, write_geojson
+from drm.io.vectors import lonlat_features, read_geojson, write_geojson, write_layers
 from drm.io.zones import ZoneLayer, read_census, read_zones
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "atomic_path",
     "check_sites",
     "graph_from_lines",
+    "lonlat_features",
     "project_graph",
     "rainfall_grid",
     "read_asc",
@@ -49,6 +50,7 @@ __all__ = [
     "write_geojson",
     "write_grid",
     "write_json",
+    "write_layers",
     "write_roads",
     "write_table",
 ]

@@ -33,6 +33,8 @@ import xarray as xr
 from pyproj import CRS, Transformer
 from scipy import ndimage
 
+from drm._version import __version__
+from drm.clock import parse_start
 from drm.errors import DrmWarning, GridError, InputError, UnitError, missing_dependency
 from drm.grids import (
     as_north_up,
@@ -516,14 +518,136 @@ def read_dem(
     return da
 
 
+#: CF standard names of drm grid variables that have one (CF standard name table).
+_STANDARD_NAMES = {"elevation": "surface_altitude"}
+_XY_ATTRS = {
+    "x": {"standard_name": "projection_x_coordinate", "long_name": "x coordinate of projection",
+          "units": "m", "axis": "X"},
+    "y": {"standard_name": "projection_y_coordinate", "long_name": "y coordinate of projection",
+          "units": "m", "axis": "Y"},
+}  # fmt: skip
+_TIME_LONG_NAME = "time since the start of the event"
+
+
+def _geotransform(ds: xr.Dataset) -> str | None:
+    """GDAL's six numbers of a regular north-up grid: left edge, dx, 0, top edge, 0, -dy (m)."""
+    x, y = ds["x"].values.astype(float), ds["y"].values.astype(float)
+    if x.size < 2 or y.size < 2:
+        return None
+    dx, dy = abs(x[1] - x[0]), abs(y[1] - y[0])
+    numbers = (x.min() - dx / 2, dx, 0.0, y.max() + dy / 2, 0.0, -dy)
+    return " ".join(f"{float(v):.17g}" for v in numbers)
+
+
+def _grid_mapping(ds: xr.Dataset) -> xr.Dataset:
+    """Record the CRS as a CF grid-mapping variable ``spatial_ref`` that GDAL reads, and point the grids at it."""
+    if "spatial_ref" in ds.data_vars:
+        ds = ds.set_coords("spatial_ref")
+    crs = get_crs(ds)
+    if crs is None:
+        return ds
+    attrs = crs.to_cf()
+    attrs["spatial_ref"] = attrs["crs_wkt"]
+    transform = _geotransform(ds)
+    if transform is not None:
+        attrs["GeoTransform"] = transform
+    attrs["long_name"] = "coordinate reference system"
+    ds = ds.assign_coords(spatial_ref=xr.DataArray(np.int32(0), attrs=attrs))
+    for v in ds.data_vars.values():
+        if "x" in v.dims and "y" in v.dims:
+            v.attrs["grid_mapping"] = "spatial_ref"
+            v.encoding.pop("grid_mapping", None)
+    return ds
+
+
+def _time_axis(ds: xr.Dataset, start: Any) -> None:
+    """CF time axis: ``seconds since <start>`` when the event start is known, else plain seconds."""
+    t = ds["time"]
+    if np.issubdtype(t.dtype, np.datetime64) or "since" in str(t.attrs.get("units", "")):
+        return
+    if t.attrs.get("units", "s") not in ("s", "seconds"):
+        return
+    if start is None:
+        t.attrs.update(units="s", long_name=t.attrs.get("long_name", _TIME_LONG_NAME))
+        return
+    iso = parse_start(start).isoformat()
+    t.attrs.update(
+        units=f"seconds since {iso}", calendar="standard", standard_name="time", axis="T",
+        long_name=_TIME_LONG_NAME,
+    )  # fmt: skip
+
+
+def _cf_dataset(data: xr.DataArray | xr.Dataset, start: Any = None) -> xr.Dataset:
+    """The dataset ``write_grid`` writes: CF-1.8 attributes and a grid mapping GDAL reads.
+
+    The CRS (:func:`drm.grids.get_crs`) becomes a scalar ``spatial_ref``
+    variable with the CF grid-mapping attributes (:meth:`pyproj.CRS.to_cf`),
+    ``crs_wkt``, ``spatial_ref`` (WKT, read by GDAL) and ``GeoTransform``;
+    every variable on ``(y, x)`` gets ``grid_mapping = "spatial_ref"``; ``x``
+    and ``y`` get ``standard_name`` projection_x/y_coordinate, ``units = "m"``
+    and ``axis``; a time axis in seconds becomes ``seconds since <start>``
+    (ISO 8601 with its offset) when the event start is known, else stays
+    ``units = "s"`` with a ``long_name`` saying since when; known variables get
+    their CF ``standard_name`` (``elevation``: ``surface_altitude``).
+
+    Parameters
+    ----------
+    data : xarray.DataArray or xarray.Dataset
+        Grids in m with their own ``units``; not modified.
+    start : str or datetime.datetime, optional
+        Event start (time 0), e.g. ``"2026-10-03T00:00-04:00"``; without an
+        offset it is UTC.
+
+    Returns
+    -------
+    xarray.Dataset
+        A copy, with the values unchanged.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> from drm.grids import set_crs
+    >>> g = set_crs(xr.DataArray(np.zeros((2, 3)), dims=("y", "x"), name="depth",
+    ...             coords={"y": [15.0, 5.0], "x": [5.0, 15.0, 25.0]}), "EPSG:32619")
+    >>> ds = _cf_dataset(g)
+    >>> ds["depth"].attrs["grid_mapping"], ds["spatial_ref"].attrs["GeoTransform"]
+    ('spatial_ref', '0 10 0 20 0 -10')
+    """
+    ds = data.to_dataset(name=data.name or "data") if isinstance(data, xr.DataArray) else data
+    ds = ds.copy()
+    for v in ds.variables.values():
+        v.attrs = dict(v.attrs)
+        v.encoding = dict(v.encoding)
+    ds.attrs = {
+        "Conventions": "CF-1.8", "title": "drm grids", "history": f"written by drm {__version__}",
+        **ds.attrs,
+    }  # fmt: skip
+    if "x" in ds.dims and "y" in ds.dims and "x" in ds.coords and "y" in ds.coords:
+        ds = _grid_mapping(ds)
+        for c in ("x", "y"):
+            ds[c].attrs.update(_XY_ATTRS[c])
+    if "time" in ds.coords and ds["time"].ndim == 1:
+        _time_axis(ds, start)
+    for k, name in _STANDARD_NAMES.items():
+        if k in ds.data_vars:
+            ds[k].attrs.setdefault("standard_name", name)
+    return ds
+
+
 def write_grid(
     data: xr.DataArray | xr.Dataset,
     path: str | os.PathLike[str],
     *,
     compress: bool = True,
     float32: bool = False,
+    start: Any = None,
 ) -> Path:
-    """Write a grid or dataset to NetCDF atomically (CF attributes, CRS kept).
+    """Write a grid or dataset to CF-1.8 NetCDF atomically, with a CRS GDAL and QGIS read.
+
+    The file has a ``spatial_ref`` grid-mapping variable (CF attributes,
+    ``crs_wkt``, ``spatial_ref`` and ``GeoTransform``) that every ``(y, x)``
+    variable points at, CF coordinate attributes (``x``/``y`` in m), and the
+    time axis as ``seconds since <start>`` when ``start`` is given.
 
     Parameters
     ----------
@@ -536,6 +660,8 @@ def write_grid(
         zlib level 4 compression of data variables.
     float32 : bool
         Store float variables as float32 (halves the size; ~7 significant digits).
+    start : str or datetime.datetime, optional
+        Event start (time 0 of a ``time`` axis in s), e.g. ``"2026-10-03T00:00-04:00"``.
 
     Returns
     -------
@@ -551,7 +677,7 @@ def write_grid(
     >>> xr.open_dataset(path)["depth"].attrs["units"]
     'm'
     """
-    ds = data.to_dataset(name=data.name or "data") if isinstance(data, xr.DataArray) else data
+    ds = _cf_dataset(data, start)
     encoding: dict[str, dict[str, Any]] = {}
     for k, v in ds.data_vars.items():
         enc: dict[str, Any] = {}
@@ -562,6 +688,9 @@ def write_grid(
         if np.issubdtype(v.dtype, np.floating):
             enc["_FillValue"] = np.nan
         encoding[str(k)] = enc
+    for k, v in ds.coords.items():
+        if np.issubdtype(v.dtype, np.floating):  # coordinates have no missing values (CF 5)
+            encoding[str(k)] = {"_FillValue": None}
     target = Path(path)
     with atomic_path(target) as tmp:
         ds.to_netcdf(tmp, encoding=encoding, engine="netcdf4")

@@ -6,23 +6,40 @@ carry the older ``"crs"`` member (``{"type": "name", "properties": {"name":
 metric files round-trip without loss. A reader's ``crs=`` is the CRS of the
 file when the file does not say; :func:`geojson_crs` settles the CRS of a
 file that says nothing (lon/lat, or refused when its coordinates look projected).
+
+Map layers for a GIS (:func:`write_layers`) go into one GeoPackage, in their
+own (projected) CRS, with geopandas and pyogrio (the ``geo`` extra); without
+them, or on request, into one RFC 7946 GeoJSON file per layer in lon/lat
+(:func:`lonlat_features`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import tempfile
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pyproj import CRS
+import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
 
 from drm.errors import DrmWarning, InputError
 from drm.io._files import atomic_path, file_format, resolve_input
 
-__all__ = ["file_crs", "geojson_crs", "read_geojson", "write_geojson"]
+__all__ = [
+    "file_crs",
+    "geojson_crs",
+    "lonlat_features",
+    "read_geojson",
+    "write_geojson",
+    "write_layers",
+]
 
 
 def read_geojson(
@@ -252,3 +269,198 @@ def write_geojson(
     with atomic_path(target) as tmp:
         tmp.write_text(json.dumps(doc, indent=indent, ensure_ascii=False), encoding="utf-8")
     return target
+
+
+#: Decimal places of lon/lat in GeoJSON layers: 1e-7 degrees is about 1 cm on the ground.
+LONLAT_DECIMALS = 7
+
+
+def lonlat_features(table: pd.DataFrame, geometries: Any, crs: Any) -> list[dict[str, Any]]:
+    """Turn a table and its geometries into RFC 7946 GeoJSON features (WGS 84 lon/lat).
+
+    Coordinates are projected from ``crs`` to lon/lat (rounded to 1e-7 degrees,
+    about 1 cm), polygon rings are oriented counter-clockwise (exterior) as RFC
+    7946 asks, and the properties become JSON values: NaN and infinite numbers
+    become ``null``, numpy numbers plain numbers, other objects text.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per feature; its columns (not the index) become the properties.
+    geometries : sequence of shapely geometries
+        One per row (None: a feature without geometry), coordinates in ``crs`` (m or degrees).
+    crs : str, int or pyproj.CRS
+        CRS of the geometries.
+
+    Returns
+    -------
+    list of dict
+        GeoJSON Feature dicts, ready for :func:`write_geojson` (without ``crs=``).
+
+    Raises
+    ------
+    InputError
+        ``crs`` is None, or the table and the geometries differ in length.
+
+    Examples
+    --------
+    >>> import pandas as pd, shapely
+    >>> table = pd.DataFrame({"name": ["Peñón"], "closure_time_s": [float("inf")]})
+    >>> [f] = lonlat_features(table, [shapely.Point(259306.1, 948420.8)], "EPSG:32619")
+    >>> f["geometry"]["coordinates"], f["properties"]
+    ([-71.1868278, 8.5738229], {'name': 'Peñón', 'closure_time_s': None})
+    """
+    if crs is None:
+        raise InputError("lonlat_features: the geometries have no CRS; pass crs='EPSG:....'")
+    geoms = np.asarray(list(geometries), dtype=object)
+    if len(geoms) != len(table):
+        raise InputError(
+            f"lonlat_features: {len(table)} rows but {len(geoms)} geometries; give one geometry per row"
+        )
+    to_lonlat = Transformer.from_crs(CRS.from_user_input(crs), "EPSG:4326", always_xy=True)
+
+    def project(xy: np.ndarray) -> np.ndarray:
+        return np.round(np.column_stack(to_lonlat.transform(xy[:, 0], xy[:, 1])), LONLAT_DECIMALS)
+
+    lonlat = shapely.orient_polygons(shapely.transform(geoms, project), exterior_cw=False)
+    records = table.to_dict(orient="records")
+    return [
+        {
+            "type": "Feature",
+            "properties": {str(k): _json_value(v) for k, v in row.items()},
+            "geometry": json.loads(shapely.to_geojson(g)) if g is not None else None,
+        }
+        for row, g in zip(records, lonlat, strict=True)
+    ]
+
+
+def _json_value(value: Any) -> Any:
+    """A property value as JSON: numbers, text, booleans or None (NaN, inf and missing)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if np.isfinite(value) else None
+    return str(value)
+
+
+def write_layers(
+    layers: Mapping[str, Any], folder_or_path: str | os.PathLike[str], *, gpkg: bool = True
+) -> dict[str, Path]:
+    """Write map layers into one GeoPackage, or as one GeoJSON file per layer.
+
+    The GeoPackage (``drm.gpkg``, one layer per name, each in its own CRS) is
+    written whole into a temporary file and then renamed, so a reader never
+    sees it half-written. It needs geopandas and pyogrio (the ``geo`` extra);
+    without them, for layers given as feature lists, or with ``gpkg=False``, each layer
+    goes to ``<name>.geojson`` beside it: RFC 7946, WGS 84 lon/lat, UTF-8.
+
+    Parameters
+    ----------
+    layers : mapping of str to geopandas.GeoDataFrame or list of dict
+        Layers by name (letters, digits, ``_``): GeoDataFrames with a CRS, or
+        GeoJSON Feature dicts already in lon/lat (from :func:`lonlat_features`).
+    folder_or_path : str or path-like
+        The output folder (the GeoPackage is ``drm.gpkg`` in it), or the
+        ``.gpkg`` file itself (GeoJSON layers then go to its folder).
+    gpkg : bool
+        False: write the GeoJSON files even when a GeoPackage could be written.
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        The file holding each layer (the same ``drm.gpkg`` for every layer of a GeoPackage).
+
+    Raises
+    ------
+    InputError
+        No layers, a layer name that is not a plain word, or a GeoDataFrame without a CRS.
+
+    Warns
+    -----
+    DrmWarning
+        ``gpkg=True`` but the GeoPackage cannot be written (geopandas or pyogrio
+        missing, or layers given as feature lists): GeoJSON files are written instead.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile, pandas as pd, shapely
+    >>> layer = lonlat_features(pd.DataFrame({"name": ["Escuela Ñaña"]}),
+    ...                         [shapely.Point(259306.1, 948420.8)], "EPSG:32619")
+    >>> files = write_layers({"centres": layer}, pathlib.Path(tempfile.mkdtemp()), gpkg=False)
+    >>> files["centres"].name, read_geojson(files["centres"])[0][0]["properties"]["name"]
+    ('centres.geojson', 'Escuela Ñaña')
+    """
+    if not layers:
+        raise InputError("write_layers: no layers to write")
+    bad = [name for name in layers if not re.fullmatch(r"\w+", str(name), re.ASCII)]
+    if bad:
+        raise InputError(
+            f"write_layers: layer names {bad} are not plain words; use letters, digits and '_'"
+        )
+    target = Path(folder_or_path)
+    path = target if target.suffix.lower() == ".gpkg" else target / "drm.gpkg"
+    frames = _geodataframes(layers) if gpkg else None
+    if frames is not None:
+        return _write_gpkg(frames, path)
+    if gpkg:
+        warnings.warn(
+            f"{path.name} not written: it needs geopandas and pyogrio (install them with: "
+            "pip install 'drm[geo]'); wrote the layers as GeoJSON files (lon/lat) instead",
+            DrmWarning,
+            stacklevel=2,
+        )
+    return {
+        name: write_geojson(_features(name, layer), path.parent / f"{name}.geojson")
+        for name, layer in layers.items()
+    }
+
+
+def _geodataframes(layers: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The layers when all are GeoDataFrames and pyogrio can write them; else None."""
+    try:
+        import geopandas
+        import pyogrio  # noqa: F401
+    except ImportError:
+        return None
+    if not all(isinstance(layer, geopandas.GeoDataFrame) for layer in layers.values()):
+        return None
+    for name, layer in layers.items():
+        _require_crs(name, layer)
+    return dict(layers)
+
+
+def _require_crs(name: str, layer: Any) -> None:
+    if layer.crs is None:
+        raise InputError(
+            f"write_layers: layer {name!r} has no CRS; set it with layer.set_crs('EPSG:....')"
+        )
+
+
+def _write_gpkg(layers: dict[str, Any], path: Path) -> dict[str, Path]:
+    """Every layer into one GeoPackage, staged under a ``.gpkg`` name GDAL accepts, then renamed."""
+    import pyogrio
+
+    with (
+        atomic_path(path) as tmp,
+        tempfile.TemporaryDirectory(dir=path.parent, prefix=f".{path.stem}-") as work,
+    ):
+        staged = Path(work) / path.name
+        for name, layer in layers.items():
+            pyogrio.write_dataframe(layer, staged, layer=name, driver="GPKG")
+        os.replace(staged, tmp)
+    return dict.fromkeys(layers, path)
+
+
+def _features(name: str, layer: Any) -> list[dict[str, Any]]:
+    """A layer as lon/lat Feature dicts (a GeoDataFrame is projected; a list is taken as it is)."""
+    if isinstance(layer, list):
+        return layer
+    _require_crs(name, layer)
+    geometry = layer.geometry.name
+    return lonlat_features(
+        pd.DataFrame(layer.drop(columns=geometry)), np.asarray(layer[geometry]), layer.crs
+    )

@@ -3,7 +3,8 @@
 The figures (:mod:`drm.report.figures`) are drawn from a
 :class:`~drm.scenario.result.ScenarioResult`; the report (:func:`write_report`)
 only reads the files a run wrote, so ``drm report OUT_DIR`` rebuilds it in
-either language without rerunning anything.
+either language without rerunning anything; :func:`write_map_layers` adds
+the geometry its pan-and-zoom map needs (``map_layers.json``).
 """
 
 from drm.report.figures import (
@@ -16,6 +17,7 @@ from drm.report.figures import (
 )
 from drm.report.html import write_report
 from drm.report.i18n import Text
+from drm.report.webmap import write_map_layers
 
 __all__ = [
     "Text",
@@ -25,5 +27,6 @@ __all__ = [
     "input_map",
     "save_figure",
     "timeline",
+    "write_map_layers",
     "write_report",
 ]

@@ -183,7 +183,7 @@ def _return(out: RunOutputs, t: Text) -> list[Check]:
                             t("chk_recede_detail", share=t.percent(share), end=t.clock(fl["end_s"]))))  # fmt: skip
     occ = out.table("shelter_occupancy")
     if occ is not None and len(occ):
-        left = float(occ.iloc[-1].sum())
+        left = float(occ.select_dtypes("number").iloc[-1].sum())  # not the clock column
         checks.append(Check("phase_return", t("chk_still_in"), "flag" if left >= 0.5 else "ok",
                             t("chk_still_in_detail", n=t.number(left), end=t.clock(float(occ.index[-1])))))  # fmt: skip
     if not checks:

@@ -3,7 +3,8 @@
 Every function returns a matplotlib Figure sized for an A4 page (about 8 in
 wide), labelled in English or Spanish (``language``), with units on the axes,
 colour-blind-safe colours (the Okabe-Ito palette, viridis/cividis and
-single-hue blues for water) and a scale bar on every map.
+single-hue blues for water), a legend or colour bar with units, and a scale
+bar and a north arrow on every map.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from matplotlib.patches import FancyArrowPatch, Patch
 
 from drm.grids import grid_bounds
 from drm.io import atomic_path
-from drm.plotting import OKABE_ITO, add_scale_bar, map_axes, plot_hillshade
+from drm.plotting import OKABE_ITO, add_north_arrow, add_scale_bar, map_axes, plot_hillshade
 from drm.report import _draw
 from drm.report.i18n import Text
 from drm.report.timeline import timeline
@@ -125,7 +126,9 @@ def input_map(inputs: ScenarioInputs, *, language: str = "en") -> Figure:
         lines.append(_draw.edge_xy(G, u, v, d))
         widths.append(width)
         colours.append(colour)
-    ax.add_collection(LineCollection(lines, linewidths=widths, colors=colours, capstyle="round", zorder=3))
+    ax.add_collection(
+        LineCollection(lines, linewidths=widths, colors=colours, capstyle="round", zorder=3)
+    )
     c = inputs.centres
     ax.scatter(c["x"], c["y"], s=70, marker="s", color=OKABE_ITO[2], edgecolor="white", zorder=5)
     for cid, row in c.iterrows():
@@ -151,14 +154,13 @@ def input_map(inputs: ScenarioInputs, *, language: str = "en") -> Figure:
             Line2D([], [], marker="^", ls="", color=OKABE_ITO[4], label=text("fig_warehouses"))
         )
     for x, y in inputs.inflow_points:
-        ax.scatter(
-            [x], [y], s=120, marker="v", color=OKABE_ITO[1], edgecolor="k", zorder=6
-        )
+        ax.scatter([x], [y], s=120, marker="v", color=OKABE_ITO[1], edgecolor="k", zorder=6)
         handles.append(
             Line2D([], [], marker="v", ls="", color=OKABE_ITO[1], label=text("fig_inflow"))
         )
     ax.legend(handles=handles, loc="upper left", fontsize=8, framealpha=0.9)
     add_scale_bar(ax)
+    add_north_arrow(ax)
     ax.set_title(text("fig_inputs_title", name=inputs.scenario.name))
     return fig
 
@@ -321,6 +323,7 @@ def evacuation_map(result: ScenarioResult, *, language: str = "en") -> Figure:
     handles += _draw.centre_handles(text)
     _legend(fig, handles)
     add_scale_bar(ax)
+    add_north_arrow(ax)
     ax.set_title(text("fig_evacuation_title"))
     return fig
 
@@ -357,15 +360,13 @@ def hazard_map(result: ScenarioResult, *, language: str = "en") -> Figure:
     >>> save_figure(fig, "results/valle_alto/hazard.png")  # doctest: +SKIP
     PosixPath('results/valle_alto/hazard.png')
     """
-    from drm.hazard import hazard_rating, hazard_rating_class
+    from drm.io.geotiff import HAZARD_NODATA, flood_hazard_class
 
     text = Text(language)
     ds = result.flood.ds
-    hr = hazard_rating(
-        ds["max_depth"].fillna(0.0), ds["max_velocity"].fillna(0.0), land_use="urban"
-    )
-    cls = np.asarray(hazard_rating_class(hr), dtype=float)
-    cls[ds["max_depth"].values < ds.attrs.get("arrival_depth_m", 0.05)] = 0  # dry or a film of rain
+    # the same classes as hazard_class.tif; outside the DEM drawn as dry
+    cls = np.asarray(flood_hazard_class(result.flood), dtype=float)
+    cls[cls == HAZARD_NODATA] = 0
     fig, ax = _town_map(result, text, foot=1.9)
     colours = ListedColormap(_HAZARD_COLOURS)
     _raster(ax, ds["max_depth"], np.where(cls >= 1, cls, np.nan), cmap=colours,
@@ -385,6 +386,7 @@ def hazard_map(result: ScenarioResult, *, language: str = "en") -> Figure:
         fig, handles + _draw.centre_handles(text), title=text("fig_hazard_legend"), title_fontsize=8
     )
     add_scale_bar(ax)
+    add_north_arrow(ax)
     ax.set_title(text("fig_hazard_title"))
     return fig
 
@@ -446,6 +448,7 @@ def arrival_map(result: ScenarioResult, *, language: str = "en") -> Figure:
     _draw.label_zones(ax, result.exposure.zones, text, with_time=True)
     _legend(fig, handles + _draw.centre_handles(text))
     add_scale_bar(ax)
+    add_north_arrow(ax)
     ax.set_title(text("fig_arrival_title"))
     return fig
 

@@ -3,9 +3,13 @@
 :func:`write_report` reads ``summary.json``, the CSV tables and the PNG
 figures a run wrote (:func:`drm.scenario.outputs.write_outputs`) and writes
 ``report.html``: one self-contained page (figures embedded as base64 PNG, CSS
-inline, no scripts, no external resources) in English or Spanish, that opens
-with the decision summary for a civil-protection officer, then maps,
-timelines, the full tables and notes on the method.
+inline, one short inline script for the map's pan and zoom, no external
+resources) in English or Spanish, that opens with the decision per zone and
+the shortfalls that decide the outcome (:mod:`drm.report.decide`), then the
+decision summary for a civil-protection officer, the maps (one to pan,
+:mod:`drm.report.webmap`), timelines, the full tables and notes on the
+method. It prints on A4 (``@page``, no row cut across pages, table headers
+repeated).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import numpy as np
 
 from drm.evacuation.simulation import SAFE_GROUND
 from drm.io import atomic_path
+from drm.report import decide, webmap
 from drm.report import tables as tb
 from drm.report.checklist import PHASES, mend_checklist
 from drm.report.i18n import Text
@@ -31,10 +36,11 @@ _CSS = """
 * { box-sizing: border-box; }
 body { font-family: "DejaVu Sans", "Segoe UI", Arial, sans-serif; color: var(--ink); margin: 0 auto;
        max-width: 1080px; padding: 1.2rem 1.6rem 3rem; line-height: 1.45; font-size: 15px; }
-h1 { font-size: 1.7rem; margin: 0 0 .2rem; }
+h1 { font-size: 1.5rem; margin: 0 0 .1rem; }
 h2 { font-size: 1.35rem; border-bottom: 2px solid var(--ink); padding-bottom: .2rem; margin-top: 2.2rem; }
 h3 { font-size: 1.1rem; margin: 1.6rem 0 .5rem; }
 p.meta, p.note, figcaption { color: var(--muted); font-size: .88rem; }
+p.meta { margin: 0 0 .3rem; }
 nav ol { columns: 2; font-size: .92rem; }
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(190px, 1fr)); gap: .6rem; margin: 1rem 0; }
 .card { border: 1px solid var(--line); border-left: 6px solid #888; padding: .5rem .7rem; border-radius: 4px; }
@@ -53,9 +59,17 @@ tr.phase th { background: #dcdcdc; }
 figure { margin: 1rem 0 2rem; break-inside: avoid; }
 figure img { width: 100%; height: auto; border: 1px solid var(--line); }
 details { margin: .5rem 0; } summary { cursor: pointer; }
-@page { size: A4; margin: 14mm; }
-@media print { body { max-width: none; padding: 0; font-size: 10.5pt; } nav { display: none; }
-               h2 { break-before: page; } section#decision h2 { break-before: avoid; } tr { break-inside: avoid; } }
+thead { display: table-header-group; }
+@page { size: A4; margin: 14mm 12mm; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 9.5pt; }
+  nav, .webmap .maptools, .webmap .scalebar { display: none; }
+  h2 { break-before: page; } #first h2, section#decision h2 { break-before: avoid; }
+  h2, h3 { break-after: avoid; }
+  table { font-size: 7.5pt; } th, td { padding: .15rem .25rem; overflow-wrap: anywhere; }
+  tr, li, .card, figure, .cards { break-inside: avoid; }
+  #drm-map { height: 150mm; } figure img { max-height: 240mm; width: auto; max-width: 100%; }
+}
 """
 _MARK = {"ok": "✓", "flag": "✗", "na": "–"}
 #: The maps, in the order the report shows them.
@@ -109,21 +123,24 @@ def _cards(out: tb.RunOutputs, text: Text) -> str:
     w, ev = s["warning"], s.get("evacuation") or {}
     order, latest, lead = w.get("order_time_s"), w.get("latest_order_s"), w.get("lead_time_s")
     late = order is not None and latest is not None and order > latest
+    caught = bool(ev) and ev["persons_caught"] >= 0.5
+    ok = (
+        "" if caught or order is None else "ok"
+    )  # no green card while people are caught or no order was given
     cards = [
         _card(text("card_at_risk"), text.number(s["exposure"]["persons_at_risk"])),
         _card(text("card_order"), text.duration(order) if order is not None else text("no_order"),
-              "flag" if late or order is None else "ok"),
-        _card(text("card_latest"), text.duration(latest), "flag" if late else "ok"),
+              "flag" if late or order is None else ok),
+        _card(text("card_latest"), text.duration(latest), "flag" if late else ok),
         _card(text("card_lead"), text.signed_duration(lead) if lead is not None else "–",
-              "flag" if lead is None or lead <= 0 else "ok"),
+              "flag" if lead is None or lead <= 0 else ok),
     ]  # fmt: skip
     if ev:
         cards += [
-            _card(text("card_safe"), text.number(ev["persons_safe"]), "ok"),
-            _card(text("card_caught"), text.number(ev["persons_caught"]),
-                  "flag" if ev["persons_caught"] >= 0.5 else "ok"),
+            _card(text("card_safe"), text.number(ev["persons_safe"]), ok),
+            _card(text("card_caught"), text.number(ev["persons_caught"]), "flag" if caught else ok),
             _card(text("card_no_space"), text.number(ev["persons_no_space"]),
-                  "flag" if ev["persons_no_space"] >= 0.5 else "ok"),
+                  "flag" if ev["persons_no_space"] >= 0.5 else ok),
             _card(text("card_clearance"), text.duration(ev["clearance_time_s"])),
         ]  # fmt: skip
     return "<div class='cards'>" + "".join(cards) + "</div>"
@@ -319,9 +336,10 @@ def render_report(out: tb.RunOutputs, text: Text) -> str:
         "<!DOCTYPE html>",
         f"<html lang='{text.language}'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-        f"<title>{_e(text('title', name=name))}</title><style>{_CSS}</style></head><body>",
+        f"<title>{_e(text('title', name=name))}</title><style>{_CSS}{decide.CSS}{webmap.CSS}</style></head><body>",
         f"<header><h1>{_e(text('title', name=name))}</h1>",
         f"<p class='meta'>{_e(text('meta', source=Path(source).name if source else '–'))}</p></header>",
+        decide.first_screen(out, text),
         f"<nav><ol>{nav}</ol></nav>",
         f"<section id='decision'><h2>{_e(text('h_decision'))}</h2><p>{_e(text('intro'))}</p>",
         _cards(out, text),
@@ -333,6 +351,7 @@ def render_report(out: tb.RunOutputs, text: Text) -> str:
         _checklist_section(out, text),
         "</section>",
         f"<section id='maps'><h2>{_e(text('h_maps'))}</h2>",
+        webmap.svg_map(out, text),
         *(_figure(out, stem, text) for stem in _MAPS),
         f"</section><section id='timelines'><h2>{_e(text('h_timelines'))}</h2>",
         _figure(out, "timeline", text),

@@ -1,5 +1,6 @@
 """Scenario files, their inputs, and the pipeline that runs them."""
 
+from drm.scenario.gis import gis_layers
 from drm.scenario.inputs import ScenarioInputs, load_inputs
 from drm.scenario.result import ScenarioResult
 from drm.scenario.run import run_scenario
@@ -9,6 +10,7 @@ __all__ = [
     "Scenario",
     "ScenarioInputs",
     "ScenarioResult",
+    "gis_layers",
     "load_inputs",
     "load_scenario",
     "resolve_scenario_path",

@@ -4,7 +4,10 @@ For trainers: after a run, :func:`situation_reports` cuts the results into
 moments (every ``step`` until ``until``) and tells, at each, what a
 coordination cell would know: rain and alert level, whether the order is out,
 water on the ground and people at risk, roads and bridges cut, people moving,
-safe or caught, centre occupancy, and the injects that just happened.
+safe or caught, centre occupancy, and the injects that just happened. Each
+report is headed by the elapsed time and, when the event start is known, the
+local clock time (``T+14h30m (2026-10-03 14:30 -04)``); the first report says
+once when the event starts, or that the start is unknown.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from drm.scenario.stages import inject_road_closures
+from drm.scenario.summary import NO_START
 from drm.units import format_duration
 
 if TYPE_CHECKING:
@@ -27,7 +31,12 @@ LEVELS = ("green", "yellow", "orange", "red")
 
 @dataclass(frozen=True)
 class SituationReport:
-    """What is known at one moment of the exercise (times in s since the start of the event)."""
+    """What is known at one moment of the exercise (times in s since the start of the event).
+
+    ``local`` is the local clock time of ``time_s`` (``"2026-10-03 14:30 -04"``;
+    None when the event start is unknown); ``note`` a line shown first (the
+    event start, on the first report).
+    """
 
     time_s: float
     rain_mm_h: float
@@ -48,11 +57,14 @@ class SituationReport:
     centres_over_90pct: list[str]
     injects: list[str]
     zones_past_latest_order: list[str]
+    local: str | None = None
+    note: str = ""
 
     def text(self) -> str:
         """The report as a few lines of plain text."""
-        t = format_duration(self.time_s)
-        lines = [f"--- T+{t} ---"]
+        t = format_duration(self.time_s) + (f" ({self.local})" if self.local else "")
+        lines = [self.note] if self.note else []
+        lines.append(f"--- T+{t} ---")
         lines.append(
             f"rain {self.rain_mm_h:.0f} mm/h (last hour {self.rain_last_hour_mm:.0f} mm); alert {self.alert.upper()}; "
             f"evacuation order {'GIVEN' if self.order_given else 'not given'}"
@@ -130,6 +142,10 @@ def situation_reports(
     zones = exposure.zones
     zone_label = zones["name"] if "name" in zones else zones.index.astype(str)
     ev = result.evacuation
+    clock = result.clock
+    start_note = (
+        f"event start: {clock.label(0.0)} ({clock.tz}); clock times are local" if clock.known else NO_START
+    )
     reports = []
     previous = 0.0
     for t in times:
@@ -207,6 +223,8 @@ def situation_reports(
                 centres_over_90pct=full,
                 injects=injects,
                 zones_past_latest_order=late,
+                local=clock.label(float(t)),
+                note=start_note if not reports else "",
                 **counts,
             )
         )

@@ -33,7 +33,7 @@ MANIFEST = "drm-manifest.json"
 MARKER = "INCOMPLETE"
 #: Names drm gives its outputs, to recognise a folder written before manifests existed.
 _OUTPUT_NAMES = re.compile(
-    r"^(summary\.json|report\.html|flood\.nc|drm\.gpkg|[a-z_]+\.(csv|png|tif|geojson))$"
+    r"^(summary\.json|map_layers\.json|report\.html|flood\.nc|drm\.gpkg|[a-z_0-9]+\.(csv|png|tif|geojson))$"
 )
 
 

@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from drm import report
+from drm.io.geotiff import flood_cogs
+from drm.io.vectors import write_layers
+from drm.scenario.gis import gis_layers
 from drm.scenario.result import ScenarioResult
 
 __all__ = ["figures", "write_outputs"]
@@ -72,7 +75,11 @@ def write_outputs(result: ScenarioResult, out: Path) -> dict[str, Path]:
         built from those files.
     """
     files = result.to_files(out)
+    files.update(flood_cogs(result.flood, out, start=result.clock.start))
+    for name, path in write_layers(gis_layers(result), out).items():
+        files[f"gis_{name}"] = path
     for stem, fig in figures(result).items():
         files[f"{stem}_png"] = report.save_figure(fig, out / f"{stem}.png")
+    files["map_layers"] = report.write_map_layers(result, out)
     files["report"] = report.write_report(out)
     return files

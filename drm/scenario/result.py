@@ -17,14 +17,53 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from drm._display import ResultMixin
+from drm._display import ResultMixin, add_clock_columns, add_lonlat
 from drm.clock import EventClock
+from drm.grids import get_crs
+from drm.hazard.store import save_flood
 from drm.io import write_json, write_table
 from drm.scenario.inputs import ScenarioInputs
 from drm.scenario.schema import Scenario
 from drm.units import format_duration
 
-__all__ = ["ScenarioResult"]
+__all__ = ["CLOCK_COLUMNS", "ScenarioResult", "event_clock"]
+
+#: Columns (or a table's index) that hold times since the start of the event (s), in any
+#: table of :meth:`ScenarioResult.tables`; each gets a ``<name>_local`` clock-time column
+#: (``first_at_risk_s`` -> ``first_at_risk_local``, the ``time_s`` index -> ``time_local``).
+#: Durations (``clearance_s``, ``slack_s``, ``warned_s`` after the order, ``stockout_s``) do not.
+CLOCK_COLUMNS = (
+    "time_s", "time", "first_at_risk_s", "latest_order_s", "order_s", "completion_s",
+    "departure_s", "arrival_s", "caught_s", "first_stockout_s", "start_s", "end_s",
+)  # fmt: skip
+#: Coordinate columns (m, working CRS) that get WGS 84 ``lat``/``lon`` beside them.
+_SITES = (("x", "y"), ("caught_x", "caught_y"))
+
+
+def event_clock(scenario: Scenario, inputs: ScenarioInputs) -> EventClock:
+    """The event's clock of a scenario: its ``start`` (else the rain file's first time) and ``timezone``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario (keys ``start``, ``timezone``).
+    inputs : ScenarioInputs
+        Its inputs (the rain's ``start_time`` attribute, from a dated time axis).
+
+    Returns
+    -------
+    EventClock
+        ``known`` is False when neither gives a start.
+
+    Examples
+    --------
+    >>> from drm.scenario import load_scenario, load_inputs
+    >>> sc = load_scenario("jacksboro")
+    >>> event_clock(sc, load_inputs(sc)).label(5400.0)  # doctest: +SKIP
+    '2026-05-09 01:30 -04'
+    """
+    start = scenario.start or inputs.rainfall.attrs.get("start_time")
+    return EventClock.of(start, scenario.timezone)
 
 
 @dataclass(frozen=True, repr=False)
@@ -89,18 +128,19 @@ class ScenarioResult(ResultMixin):
     @property
     def clock(self) -> EventClock:
         """The event's clock: the scenario's ``start`` (else the rain file's first time) and ``timezone``."""
-        start = self.scenario.start or self.inputs.rainfall.attrs.get("start_time")
-        return EventClock.of(start, self.scenario.timezone)
+        return event_clock(self.scenario, self.inputs)
 
     def _summary(self) -> list[tuple[str, Any]]:
         s = self.summary
         ev = s["evacuation"]
+        clock = self.clock
         return [
             ("scenario", self.scenario.name),
+            ("event start", clock.label(0.0) if clock.known else "unknown (elapsed times only)"),
             ("people at risk", f"{s['exposure']['persons_at_risk']:,.0f} in {s['exposure']['zones_at_risk']} zones"),
-            ("evacuation order", _clock(s["warning"]["order_time_s"])),
-            ("first water in a zone with people", _clock(s["warning"]["first_arrival_s"])),
-            ("latest safe order (earliest zone)", _clock(s["warning"]["latest_order_s"])),
+            ("evacuation order", _clock(s["warning"]["order_time_s"], clock)),
+            ("first water in a zone with people", _clock(s["warning"]["first_arrival_s"], clock)),
+            ("latest safe order (earliest zone)", _clock(s["warning"]["latest_order_s"], clock)),
             ("safe / caught / no place", f"{ev.get('persons_safe', 0):,.0f} / "
              f"{ev.get('persons_caught', 0):,.0f} / {ev.get('persons_no_space', 0):,.0f}"),
             ("clearance after the order", format_duration(ev.get("clearance_time_s", float("nan")))),
@@ -121,15 +161,29 @@ class ScenarioResult(ResultMixin):
         return zones
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The run's tables by file stem.
+        """The run's tables by file stem, with clock times and lat/lon for people to read.
 
         Returns
         -------
         dict of str to pandas.DataFrame
-            ``zones``, ``centres``, ``alerts``, ``evacuation_*``,
+            ``zones``, ``centres``, ``warehouses``, ``alerts``, ``evacuation_*``,
             ``shelter_*`` and ``assessment``: only the tables of the stages that ran (no evacuation tables
-            without an order, no shelter tables without arrivals or stock).
+            without an order, no shelter tables without arrivals or stock). Beside
+            every time since the start of the event (:data:`CLOCK_COLUMNS`, s) a
+            ``<name>_local`` column holds the local clock time
+            (``"2026-10-03 14:30 -04"``) when the event start is known; beside
+            every site's ``x``/``y`` (m, the DEM's CRS) ``lat``/``lon`` (WGS 84 degrees,
+            6 decimals; ``caught_lat``/``caught_lon`` beside ``caught_x``/``caught_y``).
         """
+        clock, crs = self.clock, get_crs(self.inputs.dem)
+        return {
+            stem: _with_sites(
+                add_clock_columns(table, clock, CLOCK_COLUMNS), crs
+            )
+            for stem, table in self._raw_tables().items()
+        }
+
+    def _raw_tables(self) -> dict[str, pd.DataFrame]:
         out: dict[str, pd.DataFrame] = {"zones": self.zones_table()}
         centres = self.centres.drop(columns=["geometry"], errors="ignore").copy()
         if self.operations is not None:
@@ -137,6 +191,8 @@ class ScenarioResult(ResultMixin):
                 self.operations.ds["occupancy"].max("time").to_series().reindex(centres.index)
             )
         out["centres"] = centres
+        if self.inputs.warehouses is not None:
+            out["warehouses"] = self.inputs.warehouses
         if self.alerts is not None:
             out["alerts"] = self.alerts.levels
         if self.evacuation is not None:
@@ -181,7 +237,10 @@ class ScenarioResult(ResultMixin):
         """
         out = Path(folder)
         files = {f"{prefix}summary": write_json(self.summary, out / f"{prefix}summary.json")}
-        files.update(self.flood.to_files(out, prefix=prefix))
+        # the flood once, with its time axis on the event's clock (dates in a GIS)
+        files[f"{prefix}flood"] = save_flood(
+            self.flood, out / f"{prefix}flood.nc", start=self.clock.start
+        )
         for stem, table in self.tables().items():
             files[prefix + stem] = write_table(table, out / f"{prefix}{stem}.csv")
         return files
@@ -238,7 +297,14 @@ class ScenarioResult(ResultMixin):
         return fig
 
 
-def _clock(seconds: float | None) -> str:
+def _clock(seconds: float | None, clock: EventClock) -> str:
     if seconds is None or not np.isfinite(seconds):
         return "none"
-    return f"{format_duration(seconds)} after the start"
+    label = clock.label(seconds)
+    return f"{format_duration(seconds)} after the start" + (f" ({label})" if label else "")
+
+
+def _with_sites(table: pd.DataFrame, crs: Any) -> pd.DataFrame:
+    for x, y in _SITES:
+        table = add_lonlat(table, crs, x, y)
+    return table

@@ -16,7 +16,7 @@ from drm.scenario import stages
 from drm.scenario.cache import cache_folder
 from drm.scenario.folder import finish_output, prepare_output
 from drm.scenario.inputs import load_inputs
-from drm.scenario.result import ScenarioResult
+from drm.scenario.result import ScenarioResult, event_clock
 from drm.scenario.schema import Scenario, load_scenario
 from drm.scenario.summary import summarise
 
@@ -71,6 +71,9 @@ def run_scenario(
     sizes = census["household_size"] if census is not None and "household_size" in census else None
     moved = stages.evacuation_stage(sc, exposure, roads, centres, flood, order, progress, sizes)
     decision = stages.decision_stage(sc, exposure, moved, order)
+    clock = event_clock(sc, inputs)  # alerts and the decision clock say their times on it too
+    alerts = dataclasses.replace(alerts, clock=clock) if alerts is not None else None
+    decision = dataclasses.replace(decision, clock=clock) if decision is not None else None
     shelter = stages.shelter_stage(sc, inputs, flood, centres, moved.evacuation)
     result = ScenarioResult(
         scenario=sc,

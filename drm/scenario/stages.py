@@ -510,7 +510,11 @@ def resupply_routes(
 
     if inputs.warehouses is None:
         return None
-    G = road_closure_times(prepare_roads(inputs.roads, "drive"), flood, "drive")
+    with warnings.catch_warnings():
+        # the same roads under the same flood: what they warn about (bridges without a
+        # clearance) the evacuation stage has already said once
+        warnings.simplefilter("ignore", DrmWarning)
+        G = road_closure_times(prepare_roads(inputs.roads, "drive"), flood, "drive")
     w = snap_points(G, inputs.warehouses, name="warehouses")
     c = snap_points(G, centres[["x", "y"]], name="centres")
     M = road_matrix(G, "travel_time")

@@ -3,8 +3,18 @@
 The report, the golden tests and the ensemble store read these numbers, so
 their keys are stable: ``scenario``, ``drm_version``, ``input_sha256``,
 ``inputs``, ``flood``, ``warning``, ``exposure``, ``centres``, ``evacuation``,
-``shelter``, ``notes`` and, when the centres were assessed, ``assessment``.
+``shelter``, ``notes``, ``clock`` and, when the centres were assessed, ``assessment``.
 Times are seconds since the start of the event; NaN means "did not happen".
+
+``clock`` is ``{"start": ISO 8601 with offset or None, "timezone": str or None,
+"known": bool}``. When the start is known, a local clock time
+(``"2026-10-03 01:30 -04"``, :meth:`drm.clock.EventClock.label`; None where
+the time is NaN or None) sits beside each time: ``warning.order_time_local``,
+``first_arrival_local``, ``latest_order_local``, ``first_alert_local`` (by
+level), ``flood.end_local`` (the end of the flood run, ``duration_s``),
+``evacuation.clearance_time_local`` and ``time_90pct_safe_local`` (the order
+plus those durations) and ``inputs.inflows[i].peak_time_local``. When it is
+not, no ``*_local`` key is written and ``notes`` says so once.
 """
 
 from __future__ import annotations
@@ -15,7 +25,9 @@ import numpy as np
 import pandas as pd
 
 from drm._version import __version__
+from drm.clock import EventClock
 from drm.scenario.inputs import ScenarioInputs
+from drm.scenario.result import event_clock
 from drm.scenario.schema import Scenario
 
 __all__ = ["summarise"]
@@ -108,7 +120,52 @@ def summarise(
     }
     if assessment is not None:
         out["assessment"] = {"indicators_failed": len(assessment.failures())}
+    return _with_clock(out, event_clock(sc, inputs), sc.timezone, order)
+
+
+#: The note of a run whose event start is unknown.
+NO_START = (
+    "event start unknown: times are elapsed since the start of the event only; set the scenario's "
+    "'start' key (e.g. start = \"2026-10-03T00:00-04:00\") or give the rain file a dated time axis"
+)
+
+
+def _with_clock(out: dict[str, Any], clock: EventClock, timezone: str | None,
+                order: float | None) -> dict[str, Any]:  # fmt: skip
+    """Add the ``clock`` block and a ``*_local`` clock time beside each time (s) of ``out``."""
+    out["clock"] = {
+        "start": clock.iso(0.0),
+        "timezone": str(clock.tz) if clock.known else timezone,
+        "known": clock.known,
+    }
+    if not clock.known:
+        out["notes"] = [*out["notes"], NO_START]
+        return out
+    w = out["warning"]
+    out["warning"] = _beside(w, clock, ("order_time_s", "first_arrival_s", "latest_order_s"))
+    out["warning"]["first_alert_local"] = {k: clock.label(v) for k, v in w["first_alert_s"].items()}
+    out["flood"] = _beside(out["flood"], clock, ("duration_s",), name="end_local")
+    if out["evacuation"] and order is not None:
+        out["evacuation"] = _beside(
+            out["evacuation"], clock, ("clearance_time_s", "time_90pct_safe_s"), offset=order
+        )
+    if "inflows" in out["inputs"]:
+        out["inputs"] = {**out["inputs"], "inflows": [
+            {**f, "peak_time_local": clock.label(f["peak_time_h"] * 3600.0)} for f in out["inputs"]["inflows"]
+        ]}  # fmt: skip
     return out
+
+
+def _beside(d: dict[str, Any], clock: EventClock, keys: tuple[str, ...], *, offset: float = 0.0,
+            name: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """A copy of ``d`` with ``<key>_local`` (or ``name``) right after each of ``keys`` present."""
+    new: dict[str, Any] = {}
+    for key, value in d.items():
+        new[key] = value
+        if key in keys:
+            t = None if value is None else offset + float(value)
+            new[name or key.removesuffix("_s") + "_local"] = clock.label(t)
+    return new
 
 
 def _shelter_summary(operations: Any) -> dict[str, Any]:

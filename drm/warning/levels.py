@@ -34,7 +34,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from drm._display import ResultMixin
+from drm._display import ResultMixin, fmt_when
+from drm.clock import EventClock
 from drm.errors import GridError, InputError
 from drm.grids import check_grid, xy_to_rowcol
 from drm.regrid import Regridder
@@ -360,11 +361,15 @@ class Alerts(ResultMixin):
         The quantity each rule was evaluated on (m), by rule name.
     rules : tuple of ThresholdRule
         The rules applied.
+    clock : EventClock, optional
+        The event's clock: the text form shows local clock times beside the
+        elapsed ones (``dataclasses.replace(alerts, clock=result.clock)``).
     """
 
     levels: pd.DataFrame
     values: Mapping[str, pd.DataFrame]
     rules: tuple[ThresholdRule, ...]
+    clock: EventClock | None = None
 
     def first_time(self, level: str | int = "yellow") -> pd.Series:
         """First time (s) each site reaches ``level`` or higher; NaN if never.
@@ -398,14 +403,14 @@ class Alerts(ResultMixin):
         out: list[tuple[str, Any]] = [
             ("rules", ", ".join(r.name for r in self.rules)),
             ("sites", len(self.levels.columns)),
-            ("times", f"{len(t)} from {format_duration(t.min())} to {format_duration(t.max())}"),
+            ("times", f"{len(t)} from {fmt_when(t.min(), self.clock)} to {fmt_when(t.max(), self.clock)}"),
         ]
         for name in reversed(LEVELS[1:]):
             sites = top.index[top == name]
             if len(sites):
                 first = self.first_time(name)[sites].min()
                 out.append(
-                    (f"sites reaching {name}", f"{len(sites)} (first at {format_duration(first)})")
+                    (f"sites reaching {name}", f"{len(sites)} (first at {fmt_when(first, self.clock)})")
                 )
         return out
 
@@ -532,7 +537,8 @@ def combine_alerts(*alerts: Alerts) -> Alerts:
         top = np.maximum(top, held.astype(np.int8))
     levels = pd.DataFrame(top, index=index.rename("time_s"), columns=columns)
     values = {k: v for a in alerts for k, v in a.values.items()}
-    return Alerts(levels=levels, values=values, rules=tuple(r for a in alerts for r in a.rules))
+    clock = next((a.clock for a in alerts if a.clock is not None), None)
+    return Alerts(levels=levels, values=values, rules=tuple(r for a in alerts for r in a.rules), clock=clock)
 
 
 def rain_alerts(

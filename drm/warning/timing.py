@@ -25,10 +25,11 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from drm._display import ResultMixin
+from drm._display import ResultMixin, fmt_when
+from drm.clock import EventClock
 from drm.errors import InputError
 from drm.grids import xy_to_rowcol
-from drm.units import format_duration, parse_duration
+from drm.units import parse_duration
 from drm.warning.ensemble import EnsembleTrigger
 from drm.warning.levels import Alerts, _at_cells, _sites
 
@@ -178,10 +179,13 @@ class DecisionClock(ResultMixin):
         (ordered once the water is there) or ``"not flooded"``.
     order_time_s : float or None
         The order time checked.
+    clock : EventClock, optional
+        The event's clock: the text form shows local clock times beside the elapsed ones.
     """
 
     table: pd.DataFrame
     order_time_s: float | None
+    clock: EventClock | None = None
 
     def late_zones(self) -> pd.Index:
         """Zones where the order comes too late or after the water (empty without an order)."""
@@ -197,12 +201,12 @@ class DecisionClock(ResultMixin):
             out.append(
                 (
                     "earliest deadline",
-                    f"zone {first}: order by {format_duration(t['latest_order_s'].iloc[0])}",
+                    f"zone {first}: order by {fmt_when(t['latest_order_s'].iloc[0], self.clock)}",
                 )
             )
         if self.order_time_s is not None:
             counts = self.table["status"].value_counts()
-            out.append(("order at", format_duration(self.order_time_s)))
+            out.append(("order at", fmt_when(self.order_time_s, self.clock)))
             out.append(("status", ", ".join(f"{k}: {v}" for k, v in counts.items())))
         return out
 
