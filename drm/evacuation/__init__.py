@@ -24,6 +24,7 @@ from drm.evacuation.departure import (
     sample_departures,
 )
 from drm.evacuation.location import LocationResult, locate_centres, location_costs
+from drm.evacuation.routes import zone_routes
 from drm.evacuation.simulation import EvacuationResult, simulate_evacuation
 
 __all__ = [
@@ -43,4 +44,5 @@ __all__ = [
     "make_households",
     "sample_departures",
     "simulate_evacuation",
+    "zone_routes",
 ]

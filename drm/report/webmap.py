@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy.ndimage import binary_closing, binary_fill_holes
 
-from drm.evacuation.simulation import SAFE_GROUND
+from drm.evacuation.routes import zone_routes
 from drm.grids import grid_bounds
 from drm.io import atomic_path
 from drm.report import _draw
@@ -176,52 +176,22 @@ def _main_names(G: nx.MultiDiGraph, edges: list[tuple[Any, Any, Any]], most: int
     return [n for n in length if n in keep]
 
 
-def _path_edges(G: nx.MultiDiGraph, nodes: list[Any]) -> list[tuple[Any, Any, Any]]:
-    out = []
-    for u, v in pairwise(nodes):
-        k = min(G[u][v], key=lambda k: G[u][v][k].get("travel_time", np.inf))
-        out.append((u, v, k))
-    return out
-
-
-def _route(G: nx.MultiDiGraph, used: nx.MultiDiGraph, origin: Any, target: Any) -> list[Any] | None:
-    """Fastest path over the streets evacuees used, else over every street; None without one."""
-    for graph in (used, G):
-        try:
-            return nx.shortest_path(graph, origin, target, weight="travel_time")
-        except (nx.NetworkXNoPath, nx.NodeNotFound):
-            continue
-    return None
-
-
 def _route_layer(result: ScenarioResult, origin: tuple[float, float]) -> list[dict[str, Any]]:
+    """Each zone's main route (the one rule of :func:`drm.evacuation.routes.zone_routes`)."""
     ev = result.evacuation
     if ev is None or "node" not in result.centres:
         return []
     G = result.roads
-    used = G.edge_subgraph(
-        [(r.u, r.v, r.key) for r in ev.roads.itertuples() if r.persons_or_vehicles > 0]
-    )
-    hh = ev.households
-    to_centres = hh[
-        (hh["outcome"] == "safe") & (hh["centre"] != SAFE_GROUND) & hh["centre"].notna()
-    ]
+    routes = zone_routes(ev, G, result.centres["node"])
     out = []
-    for zid, g in to_centres.groupby("zone"):
-        by_centre = g.groupby("centre")["persons"].sum()
-        centre = str(by_centre.idxmax())
-        mine = g[g["centre"] == centre]
-        start = mine.groupby("node")["persons"].sum().idxmax()
-        nodes = _route(G, used, start, result.centres.loc[centre, "node"])
-        if nodes is None or len(nodes) < 2:
-            continue
-        edges = _path_edges(G, nodes)
+    for r in routes[routes["main"]].itertuples():
+        edges = r.edges
         xy = np.vstack([_draw.edge_xy(G, u, v, G.edges[u, v, k]) for u, v, k in edges])
         closures = [float(G.edges[e].get("closure_time_s", np.inf)) for e in edges]
         out.append({
-            "zone": int(zid),
-            "centre": centre,
-            "persons": float(by_centre[centre]),
+            "zone": int(r.zone),
+            "centre": str(r.centre),
+            "persons": float(r.persons),
             "roads": _main_names(G, edges),
             "first_cut_s": min(closures) if np.isfinite(min(closures)) else None,
             "path": _polyline(_svg_xy(xy, origin)),

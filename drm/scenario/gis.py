@@ -22,11 +22,13 @@ Layers (one row per feature):
 * ``roads``: every directed road edge (lines; a two-way road is two
   features, one per direction) with closure time, the maximum flood depth and
   velocity along it, and the evacuees that drove or walked it;
-* ``routes``: one line per zone and centre its households reached: the
-  quickest road path (free-flow ``travel_time``, on the roads still open when
-  the pair's median household left) from the zone's most used origin node to
-  the centre. The simulation does not keep each household's path; this is the
-  path the router would take, drawn to show who goes where and by which road;
+* ``routes``: one line per zone and centre its households reached
+  (:func:`drm.evacuation.routes.zone_routes`, the same rule as the report's
+  map; ``main`` marks the centre that took most of the zone's people): the
+  quickest road path by free-flow ``travel_time`` over the streets evacuees
+  used, from the pair's most used origin node to the centre. The simulation
+  does not keep each household's path; this line shows who goes where and by
+  which road;
 * ``warehouses``: points with trucks and stock per item;
 * ``flood_extent``: the maximum depth in classes (:data:`DEPTH_CLASSES_M`), one
   (multi)polygon per class.
@@ -51,6 +53,7 @@ from pyproj import CRS, Transformer
 from drm._display import add_clock_columns
 from drm.clock import EventClock
 from drm.errors import DrmWarning, GridError
+from drm.evacuation.routes import zone_routes
 from drm.grids import GridSpec, check_grid, get_crs
 from drm.io.vectors import lonlat_features
 from drm.scenario.result import ScenarioResult
@@ -273,58 +276,32 @@ def _along_edges(G: nx.MultiDiGraph, grid: xr.DataArray) -> np.ndarray:
 
 
 def _routes(result: ScenarioResult, centres: pd.DataFrame, clock: EventClock) -> _Built | None:
+    """One line per (zone, centre) pair, by the rule the report's map uses too."""
     ev = result.evacuation
-    if ev is None:
+    if ev is None or "node" not in centres:
         return None
-    h = ev.households
-    h = h[(h["outcome"] == "safe") & h["centre"].isin(centres.index)]
+    G = result.roads
+    routes = zone_routes(ev, G, centres["node"])
     names = result.exposure.zones.get("name", pd.Series(dtype=object))
     rows, geoms = [], []
-    for (zone, centre), group in h.groupby(["zone", "centre"]):
-        origin = group.groupby("node")["persons"].sum().idxmax()
-        left_s = float(group["departure_s"].median())
-        path = _quickest(result.roads, origin, centres.loc[centre, "node"], left_s)
-        if path is None:
-            continue
-        line, length, seconds = path
+    for r in routes.itertuples():
+        coords: list[Any] = [(G.nodes[r.origin_node]["x"], G.nodes[r.origin_node]["y"])]
+        length = seconds = 0.0
+        for u, v, k in r.edges:
+            d = G.edges[u, v, k]
+            coords.extend(shapely.get_coordinates(d.get("geometry") or _straight(G, u, v))[1:].tolist())
+            length += float(d["length"])
+            seconds += float(d["travel_time"])
         rows.append({
-            "zone": zone, "zone_name": names.get(zone), "centre": centre,
-            "centre_name": centres.loc[centre, "name"] if "name" in centres else None,
-            "persons": float(group["persons"].sum()), "households": len(group),
-            "origin_node": origin, "departure_s": left_s, "length_m": length, "travel_time_s": seconds,
+            "zone": r.zone, "zone_name": names.get(r.zone), "centre": r.centre,
+            "centre_name": centres.loc[r.centre, "name"] if "name" in centres else None,
+            "main": bool(r.main), "persons": r.persons, "households": r.households,
+            "origin_node": r.origin_node, "departure_s": r.departure_s, "length_m": length,
+            "travel_time_s": seconds,
         })  # fmt: skip
-        geoms.append(line)
+        geoms.append(shapely.LineString(coords))
     table = pd.DataFrame(rows)
     return add_clock_columns(table, clock, ("departure_s",)), np.array(geoms, dtype=object)
-
-
-def _quickest(
-    G: nx.MultiDiGraph, origin: Any, target: Any, at_s: float
-) -> tuple[Any, float, float] | None:
-    """The quickest path on the edges open at ``at_s``: line, length (m) and free-flow time (s)."""
-
-    def open_edge(d: dict[str, Any]) -> bool:
-        return d.get("closure_time_s", np.inf) > at_s
-
-    def weight(u: Any, v: Any, edges: dict[Any, dict[str, Any]]) -> float | None:
-        times = [d["travel_time"] for d in edges.values() if open_edge(d)]
-        return min(times) if times else None
-
-    try:
-        nodes = nx.shortest_path(G, origin, target, weight=weight)
-    except nx.NetworkXNoPath:
-        return None
-    if len(nodes) < 2:
-        return None
-    coords: list[Any] = [(G.nodes[origin]["x"], G.nodes[origin]["y"])]
-    length = seconds = 0.0
-    for u, v in itertools.pairwise(nodes):
-        d = min((d for d in G[u][v].values() if open_edge(d)), key=lambda d: d["travel_time"])
-        line = d.get("geometry") or _straight(G, u, v)
-        coords.extend(shapely.get_coordinates(line)[1:].tolist())
-        length += float(d["length"])
-        seconds += float(d["travel_time"])
-    return shapely.LineString(coords), length, seconds
 
 
 def _flood_extent(max_depth: xr.DataArray) -> _Built:
