@@ -263,7 +263,77 @@ def map_layers(result: ScenarioResult) -> dict[str, Any]:
         "streets": _street_layer(result.roads, origin),
         "routes": _route_layer(result, origin),
         "cut_roads": _cut_roads(result),
+        "basemap": basemap_tiles(dem, view, origin),
     }
+
+
+#: The optional online basemap: OpenStreetMap's standard tiles, requested only when the
+#: reader ticks the layer (the report stays offline otherwise). Their use asks for the credit.
+BASEMAP_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+BASEMAP_CREDIT = "© OpenStreetMap contributors"
+_WEB_MERCATOR_HALF = 20037508.342789244  # m, half the Web Mercator world width
+
+
+def basemap_tiles(
+    dem: Any, view: Any, origin: tuple[float, float], tiles_across: int = 4
+) -> list[list[float]]:
+    """The Web Mercator tiles covering the map's view, placed in the map's SVG coordinates.
+
+    Each tile's corners are transformed from Web Mercator to the DEM's CRS and the
+    tile is drawn as the rectangle between them (at town scale the rotation
+    between the two grids, under 2°, is not visible at tile size).
+
+    Parameters
+    ----------
+    dem : xarray.DataArray
+        The DEM (its CRS places the tiles).
+    view : sequence of float
+        ``xmin, xmax, ymin, ymax`` of the view (m, the DEM's CRS).
+    origin : tuple of float
+        The SVG's top-left corner (m, the DEM's CRS).
+    tiles_across : int
+        About how many tiles span the view's width (sets the zoom level).
+
+    Returns
+    -------
+    list of list of float
+        ``[z, x, y, left, top, width, height]`` per tile (tile numbers, then m
+        from the origin, y down); empty when the DEM records no CRS.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> from drm.grids import set_crs
+    >>> dem = set_crs(xr.DataArray(np.zeros((2, 2)), dims=("y", "x"),
+    ...               coords={"y": [948_005.0, 947_995.0], "x": [259_995.0, 260_005.0]}), 32619)
+    >>> tiles = basemap_tiles(dem, (258_000.0, 262_000.0, 946_000.0, 950_000.0), (258_000.0, 950_000.0))
+    >>> tiles[0][0], len(tiles) >= 4  # zoom 15: tiles of about 1.2 km for a 4 km view
+    (15, True)
+    """
+    from pyproj import Transformer
+
+    from drm.grids import get_crs
+
+    crs = get_crs(dem)
+    if crs is None:
+        return []
+    to_merc = Transformer.from_crs(crs, 3857, always_xy=True)
+    back = Transformer.from_crs(3857, crs, always_xy=True)
+    x0, x1, y0, y1 = (float(v) for v in view)
+    mx, my = to_merc.transform([x0, x1, x0, x1], [y0, y0, y1, y1])
+    world = 2 * _WEB_MERCATOR_HALF
+    z = int(np.clip(np.floor(np.log2(world * tiles_across / max(max(mx) - min(mx), 1.0))), 0, 19))
+    size = world / 2**z
+    cols = range(int((min(mx) + _WEB_MERCATOR_HALF) // size), int((max(mx) + _WEB_MERCATOR_HALF) // size) + 1)
+    rows = range(int((_WEB_MERCATOR_HALF - max(my)) // size), int((_WEB_MERCATOR_HALF - min(my)) // size) + 1)
+    out = []
+    for ty in rows:
+        for tx in cols:
+            left_m, top_m = tx * size - _WEB_MERCATOR_HALF, _WEB_MERCATOR_HALF - ty * size
+            (xl, xr), (yt, yb) = back.transform([left_m, left_m + size], [top_m, top_m - size])
+            out.append([z, tx, ty, round(xl - origin[0], 1), round(origin[1] - yt, 1),
+                        round(xr - xl, 1), round(yt - yb, 1)])  # fmt: skip
+    return out
 
 
 def write_map_layers(result: ScenarioResult, out_dir: str | os.PathLike[str]) -> Path:
@@ -448,6 +518,16 @@ _SCRIPT = """
   });
   svg.addEventListener('pointerup', function () { drag = null; });
   document.getElementById('drm-reset').addEventListener('click', function () { v = home.slice(); show(); });
+  var base = document.getElementById('drm-basemap'), tick = document.getElementById('lay-basemap');
+  if (base && tick) tick.addEventListener('change', function () {
+    if (!tick.checked || base.childNodes.length) return;
+    JSON.parse(base.dataset.tiles).forEach(function (t) {
+      var im = document.createElementNS('http://www.w3.org/2000/svg', 'image');
+      im.setAttribute('href', base.dataset.url.replace('{z}', t[0]).replace('{x}', t[1]).replace('{y}', t[2]));
+      ['x', 'y', 'width', 'height'].forEach(function (a, i) { im.setAttribute(a, t[3 + i]); });
+      im.setAttribute('preserveAspectRatio', 'none'); base.appendChild(im);
+    });
+  });
   show();
 })();
 """
@@ -508,6 +588,16 @@ def svg_map(out: RunOutputs, text: Text) -> str:
         for k in present
     )
     body = "".join(f"<g class='lay-{k}'>{groups[k]}</g>" for k in present)
+    tiles = layers.get("basemap") or []
+    if tiles:  # off by default: nothing is requested unless the reader ticks it, online
+        toggles = (
+            f"<label><input type='checkbox' id='lay-basemap'> {_e(text('map_layer_basemap'))}</label>"
+            + toggles
+        )
+        body = (
+            f"<g class='lay-basemap' id='drm-basemap' data-url='{_e(BASEMAP_URL)}' "
+            f"data-tiles='{json.dumps(tiles)}'></g>" + body
+        )
     note = "" if layers else f"<p class='note'>{_e(text('map_no_layers'))}</p>"
     return (
         f"<figure id='fig-webmap' class='webmap'><div class='maptools'>{toggles}"
@@ -515,7 +605,8 @@ def svg_map(out: RunOutputs, text: Text) -> str:
         f"<div class='mapbox'><svg id='drm-map' viewBox='{_view(layers, origin, bounds)}' "
         f"preserveAspectRatio='xMidYMid meet' role='img' aria-label='{_e(text('cap_webmap'))}'>{body}</svg>"
         f"{_NORTH}<div class='scalebar'><div id='drm-bar'></div><span id='drm-bar-label'></span></div></div>"
-        f"{_legend(text, layers)}<figcaption>{_e(text('cap_webmap'))}</figcaption>{note}"
+        f"{_legend(text, layers)}<p class='credit'>{_e(text('map_basemap_credit'))} "
+        f"{_e(BASEMAP_CREDIT)}</p><figcaption>{_e(text('cap_webmap'))}</figcaption>{note}"
         f"<script>{_SCRIPT}</script></figure>"
     )
 
@@ -549,5 +640,8 @@ CSS = """
 .maplegend .ln.fl { border-top: 2px dashed #000; } .maplegend .ln.rt { border-top: 3px solid #E69F00; }
 """ + "".join(
     f"body:has(#lay-{k}:not(:checked)) #drm-map .lay-{k} {{ display: none; }}\n"
-    for k in _LAYER_ORDER
+    for k in (*_LAYER_ORDER, "basemap")
+) + (
+    ".webmap .credit { font-size: .7rem; display: none; }\n"
+    "body:has(#lay-basemap:checked) .webmap .credit { display: block; }\n"
 )

@@ -20,7 +20,7 @@ from drm.clock import EventClock
 from drm.report import Text, evacuation_map, hazard_map, write_report
 from drm.report.decide import zone_decisions
 from drm.report.tables import load_outputs
-from drm.report.webmap import LAYERS_FILE
+from drm.report.webmap import BASEMAP_URL, LAYERS_FILE
 
 pytestmark = pytest.mark.slow
 
@@ -131,6 +131,11 @@ def test_no_start_means_elapsed_times_said_once(folder):
 
 def test_report_loads_nothing_from_outside(run):
     page = _page(run)
+    # the basemap is off by default: its tiles load only when the reader ticks it, online
+    assert "<input type='checkbox' id='lay-basemap'>" in page
+    assert "id='drm-basemap'" in page
+    assert "<image" not in page.split("id='drm-basemap'", 1)[1].split("</g>", 1)[0]
+    page = page.replace(BASEMAP_URL, "").replace("http://www.w3.org/2000/svg", "")
     assert "http://" not in page
     assert "https://" not in page
     for outside in ("<link", "@import", "url(", "<script src", "<iframe", "@font-face"):
