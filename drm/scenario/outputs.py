@@ -9,10 +9,12 @@ adds the figures (:mod:`drm.report.figures`) and ``report.html``, which
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
 from drm import report
+from drm.errors import DrmWarning, MissingDependencyError
 from drm.io.geotiff import flood_cogs
 from drm.io.vectors import write_layers
 from drm.scenario.gis import gis_layers
@@ -75,7 +77,10 @@ def write_outputs(result: ScenarioResult, out: Path) -> dict[str, Path]:
         built from those files.
     """
     files = result.to_files(out)
-    files.update(flood_cogs(result.flood, out, start=result.clock.start))
+    try:
+        files.update(flood_cogs(result.flood, out, start=result.clock.start))
+    except MissingDependencyError as err:  # a plain install: the rest of the outputs still come
+        warnings.warn(f"GeoTIFF maps not written: {err}", DrmWarning, stacklevel=2)
     for name, path in write_layers(gis_layers(result), out).items():
         files[f"gis_{name}"] = path
     for stem, fig in figures(result).items():
