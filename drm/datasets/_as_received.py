@@ -30,7 +30,7 @@ import xarray as xr
 from pyproj import Transformer
 from scipy import sparse
 
-from drm.datasets._kettle_ford_site import CRS, KEY, RAIN_CELL_M, STEP_S
+from drm.datasets._kettle_ford_site import CRS, KEY, RAIN_CELL_M, STEP_S, source_lonlat
 from drm.datasets._town import NOMINAL_SPACE_M2, SampleTown, _road_stats
 from drm.datasets._write import _checkout_folder
 from drm.datasets.kettle_ford import real_terrain_town
@@ -86,14 +86,9 @@ def _footprint(town: SampleTown) -> tuple[float, float, float, float]:
 
 def _source_dem(town: SampleTown) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Matplotlib's 3 arc-second elevations (m, int16) around the town: values, lon, lat (deg)."""
-    from matplotlib import cbook
-
-    with cbook.get_sample_data("jacksboro_fault_dem.npz") as npz:
-        z = np.asarray(npz["elevation"], dtype=np.int16)
-        step, west = float(npz["dx"]), float(npz["xmin"])
-        north = max(float(npz["ymin"]), float(npz["ymax"]))  # the file swaps the ymin/ymax labels
-    lon = west + step * (np.arange(z.shape[1]) + 0.5)
-    lat = north - step * (np.arange(z.shape[0]) + 0.5)
+    z, lon, lat = source_lonlat()
+    z = z.astype(np.int16)
+    step = float(lon[1] - lon[0])
     w, s, e, n = _footprint(town)
     cols = np.flatnonzero((lon > w - MARGIN_PX * step) & (lon < e + MARGIN_PX * step))
     rows = np.flatnonzero((lat > s - MARGIN_PX * step) & (lat < n + MARGIN_PX * step))

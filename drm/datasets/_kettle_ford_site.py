@@ -58,6 +58,20 @@ D8[128] = (-1, 1)
 
 
 # --------------------------------------------------------------------------- the terrain
+def source_lonlat() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Matplotlib's Jacksboro DEM as it is stored: elevations (m, int16), cell-centre lon and lat (deg)."""
+    from matplotlib import cbook
+
+    with cbook.get_sample_data("jacksboro_fault_dem.npz") as npz:
+        z = np.asarray(npz["elevation"])
+        step_x, step_y = float(npz["dx"]), float(npz["dy"])
+        west = float(npz["xmin"])
+        north = max(float(npz["ymin"]), float(npz["ymax"]))  # the file swaps the ymin/ymax labels
+    lon = west + step_x * (np.arange(z.shape[1]) + 0.5)
+    lat = north - step_y * (np.arange(z.shape[0]) + 0.5)
+    return z, lon, lat
+
+
 def real_terrain() -> xr.DataArray:
     """Return a real DEM: the Jacksboro fault sample (Tennessee, USA) that matplotlib ships.
 
@@ -77,16 +91,8 @@ def real_terrain() -> xr.DataArray:
     >>> dem.attrs["units"], dem.dims
     ('m', ('y', 'x'))
     """
-    from matplotlib import cbook
-
-    with cbook.get_sample_data("jacksboro_fault_dem.npz") as npz:
-        z = np.asarray(npz["elevation"], dtype=float)
-        step_x, step_y = float(npz["dx"]), float(npz["dy"])
-        west = float(npz["xmin"])
-        north = max(float(npz["ymin"]), float(npz["ymax"]))  # the file swaps the ymin/ymax labels
-    lon = west + step_x * (np.arange(z.shape[1]) + 0.5)
-    lat = north - step_y * (np.arange(z.shape[0]) + 0.5)
-    da = xr.DataArray(z, dims=("y", "x"), coords={"y": lat, "x": lon}, name="elevation")
+    z, lon, lat = source_lonlat()
+    da = xr.DataArray(z.astype(float), dims=("y", "x"), coords={"y": lat, "x": lon}, name="elevation")
     out = to_metric(da, src_crs="EPSG:4326", source="jacksboro_fault_dem.npz")
     out.name = "elevation"
     out.attrs = {

@@ -41,6 +41,7 @@ from drm.grids import as_north_up, check_grid, get_crs, grid_bounds, set_crs
 from drm.io._cf import SpatialAxes, spatial_axes
 from drm.io._files import file_format, resolve_input
 from drm.io.rasters import _open_netcdf, _pick_variable
+from drm.io.vectors import file_crs as file_crs_or_given
 from drm.regrid import Regridder, regrid, reproject, to_metric
 from drm.units import HOUR, convert, format_duration, rain_to_m_per_s, rain_units
 
@@ -234,17 +235,7 @@ def _arrange(ds: xr.Dataset, name: str, crs: Any, source: str) -> _Raw:
     tdim = others[0]
     vt = da.coords.get("valid_time")
     labels = vt if vt is not None and vt.dims == (tdim,) else da[tdim]
-    file_crs = get_crs(da)
-    given = CRS.from_user_input(crs) if crs is not None else None
-    if file_crs is None:
-        file_crs = given
-    elif given is not None and given != file_crs:
-        warnings.warn(
-            f"{source}: the file records CRS {file_crs.name}; crs={given.name} (the CRS of files "
-            "that record none) is ignored",
-            DrmWarning,
-            stacklevel=3,
-        )
+    file_crs = file_crs_or_given(get_crs(da), crs, source)
     degrees, evidence = axes.degrees, axes.evidence
     if degrees is None and file_crs is not None:
         degrees, evidence = bool(file_crs.is_geographic), f"CRS {file_crs.name}"

@@ -53,7 +53,7 @@ from scipy import sparse
 from drm.errors import DrmWarning, GridError, InputError, missing_dependency
 from drm.grids import GridSpec, check_grid, get_crs, grid_bounds, new_grid_like
 from drm.io._files import resolve_input
-from drm.io.vectors import read_geojson
+from drm.io.vectors import file_crs, read_geojson
 
 __all__ = ["CENSUS_GROUPS", "ZoneLayer", "read_census", "read_zones"]
 
@@ -408,19 +408,9 @@ def _zone_names(feats: _Features, name_field: str | None, p: Path) -> list[str]:
 
 def _source_crs(feats: _Features, crs: Any, p: Path) -> tuple[CRS, bool]:
     """The file's CRS, and whether it was assumed (RFC 7946 lon/lat for a GeoJSON that says none)."""
-    given = CRS.from_user_input(crs) if crs is not None else None
-    if feats.crs is not None:
-        if given is not None and given != feats.crs:
-            warnings.warn(
-                DrmWarning(
-                    f"{p}: the file declares {feats.crs.name}; crs={given.name} is for files that "
-                    "declare none and is ignored"
-                ),
-                stacklevel=3,
-            )
-        return feats.crs, False
-    if given is not None:
-        return given, False
+    chosen = file_crs(feats.crs, crs, p)
+    if chosen is not None:
+        return chosen, False
     xmin, ymin, xmax, ymax = shapely.total_bounds(feats.geoms)
     degrees = xmin >= -180 and xmax <= 180 and ymin >= -90 and ymax <= 90
     if feats.rfc7946 and degrees:

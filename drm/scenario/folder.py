@@ -14,7 +14,6 @@ its outputs.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -23,6 +22,7 @@ from typing import Any
 
 from drm.errors import InputError
 from drm.io import write_json
+from drm.scenario.inputs import file_sha256
 from drm.scenario.schema import Scenario
 
 __all__ = ["MANIFEST", "MARKER", "finish_output", "prepare_output"]
@@ -127,14 +127,6 @@ def _remove(folder: Path, paths: list[Path]) -> None:
             p.unlink()
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def finish_output(folder: Path, scenario: Scenario, files: dict[str, Path]) -> Path:
     """Write the manifest of a finished run, drop its own stale files and the marker.
 
@@ -161,7 +153,7 @@ def finish_output(folder: Path, scenario: Scenario, files: dict[str, Path]) -> P
         "scenario": _identity(scenario),
         "files": names,
         "sizes_bytes": {n: (out / n).stat().st_size for n in names},
-        "sha256": {n: _sha256(out / n) for n in names},
+        "sha256": {n: file_sha256(out / n) for n in names},
     }
     path = write_json(manifest, out / MANIFEST)
     (out / MARKER).unlink(missing_ok=True)
