@@ -66,6 +66,15 @@ def jacksboro_run(tmp_path_factory, shared_stage_cache):
     return drm.run_scenario("jacksboro", out, progress=False)
 
 
+@pytest.fixture(scope="session")
+def valle_alto_10yr_run(tmp_path_factory, shared_stage_cache):
+    """The 10-year storm over Valle Alto (no alert, no order) run once into its folder (do not modify it)."""
+    import drm
+
+    out = tmp_path_factory.mktemp("valle_alto_10yr")
+    return drm.run_scenario("valle_alto_10yr", out, progress=False)
+
+
 @pytest.fixture
 def rng():
     """A seeded random generator, so every test draw is reproducible."""

@@ -23,10 +23,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-import drm
-
 GOLDEN = Path(__file__).parent / "golden"
 # machine- and checkout-dependent entries, not results
 SKIP = (
@@ -84,6 +80,9 @@ def test_valle_alto(valle_alto_run):
     _check("valle_alto", valle_alto_run.summary)
 
 
-@pytest.mark.parametrize("name", ["valle_alto_10yr", "jacksboro"])
-def test_other_builtin_scenarios(name):
-    _check(name, drm.run_scenario(name, progress=False).summary)
+def test_valle_alto_10yr(valle_alto_10yr_run):
+    _check("valle_alto_10yr", valle_alto_10yr_run.summary)
+
+
+def test_jacksboro(jacksboro_run):
+    _check("jacksboro", jacksboro_run.summary)

@@ -15,7 +15,19 @@ import pandas as pd
 
 from drm.errors import DataNotFoundError, InputError
 
-__all__ = ["atomic_path", "file_format", "read_text", "resolve_input", "write_json", "write_table"]
+__all__ = [
+    "RUN_MANIFEST",
+    "atomic_path",
+    "file_format",
+    "read_run_manifest",
+    "read_text",
+    "resolve_input",
+    "write_json",
+    "write_table",
+]
+
+#: The manifest ``drm run`` writes into its output folder: the scenario and every file it wrote.
+RUN_MANIFEST = "drm-manifest.json"
 
 _FORMATS = {
     ".nc": "netcdf",
@@ -229,3 +241,21 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     with atomic_path(target) as tmp:
         df.to_csv(tmp, encoding="utf-8")
     return target
+
+
+def read_run_manifest(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The manifest of the run that wrote ``folder`` (None without one; unreadable: an empty one).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> read_run_manifest(tempfile.mkdtemp()) is None
+    True
+    """
+    path = Path(folder) / RUN_MANIFEST
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"scenario": {"name": "?", "source": "?"}, "files": []}

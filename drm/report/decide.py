@@ -1,14 +1,16 @@
 """The report's first screen: the decision per zone and the shortfalls that decide the outcome.
 
-One sentence per zone with people at risk, the most urgent (earliest latest
+First, in red where they exist, the shortfalls that decide the outcome:
+a missing order, places against shelter seekers, people caught by the water,
+people without a place, stock-outs per item with the time they start, and
+roads the water cut before the clearance ended. Then the zone-to-centre
+table, one row per zone with people at risk, the most urgent (earliest latest
 safe order) first: *evacuate* (its people must leave: order by a clock time,
-to its most used centre, by its main roads), *prepare* (people at risk but
-none expected to leave their homes: shelter in place, ready to move), then one
-line for the zones where nobody is at risk (*no action*). Under them, in red
-where they exist, the shortfalls: places against shelter seekers, people
-caught by the water, people without a place, stock-outs per item with the hour
-they start, roads the water cut before the clearance ended, and a missing
-order.
+to its most used centre, by its main roads, with the simulated walking or
+driving time), *prepare* (people at risk but none expected to leave their
+homes: shelter in place, ready to move), then one row for the zones where
+nobody is at risk (*no action*). Last, the stock to preposition per centre:
+what each centre lacked in the run.
 
 Clock times come from the ``*_local`` columns of ``zones.csv`` when the run
 wrote them, else from the ``clock`` block of ``summary.json``
@@ -30,8 +32,17 @@ from drm.evacuation.simulation import SAFE_GROUND
 from drm.report.i18n import Text
 from drm.report.tables import LATE, RunOutputs
 from drm.report.webmap import read_map_layers
+from drm.shelter.needs import whole_units
 
-__all__ = ["ZoneDecision", "event_clock", "first_screen", "shortfalls", "when", "zone_decisions"]
+__all__ = [
+    "ZoneDecision",
+    "event_clock",
+    "first_screen",
+    "preposition",
+    "shortfalls",
+    "when",
+    "zone_decisions",
+]
 
 #: Fewer persons than this count as nobody (the model splits households into fractions).
 _ANYONE = 0.5
@@ -119,6 +130,7 @@ class ZoneDecision:
     centre_name: str | None
     roads: tuple[str, ...]
     caught: float
+    travel_s: float | None = None
 
 
 def _finite(value: Any) -> float | None:
@@ -129,21 +141,21 @@ def _finite(value: Any) -> float | None:
     return v if np.isfinite(v) else None
 
 
-def _main_centres(out: RunOutputs) -> pd.Series:
-    """Per zone, the centre that took most of its people (safe ground does not count)."""
+def _main_centres(out: RunOutputs) -> pd.DataFrame:
+    """Per zone, the centre that took most of its people (safe ground does not count) and their median trip (s)."""
     hh = out.table("evacuation_households")
     if hh is None or not {"zone", "centre", "outcome"} <= set(hh.columns):
-        return pd.Series(dtype=object)
+        return pd.DataFrame(columns=["centre", "travel_s"])
     safe = hh[(hh["outcome"] == "safe") & hh["centre"].notna() & (hh["centre"] != SAFE_GROUND)]
     if safe.empty:
-        return pd.Series(dtype=object)
-    return (
-        safe.groupby(["zone", "centre"])["persons"]
-        .sum()
-        .groupby(level=0)
-        .idxmax()
-        .map(lambda p: p[1])
-    )
+        return pd.DataFrame(columns=["centre", "travel_s"])
+    top = safe.groupby(["zone", "centre"])["persons"].sum().groupby(level=0).idxmax()
+    rows = {}
+    for zone, (_, centre) in top.items():
+        went = safe[(safe["zone"] == zone) & (safe["centre"] == centre)]
+        trip = (went["arrival_s"] - went["departure_s"]).median() if "arrival_s" in went else np.nan
+        rows[zone] = (centre, _finite(trip))
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["centre", "travel_s"])
 
 
 def _caught(out: RunOutputs) -> pd.Series:
@@ -198,7 +210,7 @@ def zone_decisions(out: RunOutputs, text: Text) -> list[ZoneDecision]:
         action = (
             "no action" if persons < _ANYONE else "evacuate" if moving >= _ANYONE else "prepare"
         )
-        centre = main.get(zid)
+        centre = main["centre"].get(zid)
         cname = None
         if (
             centre is not None
@@ -215,6 +227,7 @@ def zone_decisions(out: RunOutputs, text: Text) -> list[ZoneDecision]:
             order_by_s=_finite(r.get("latest_order_s")), order_by_local=r.get("latest_order_local"),
             order_s=_finite(r.get("order_s")), status=status if isinstance(status, str) else None,
             centre=centre, centre_name=cname, roads=roads, caught=float(caught.get(zid, 0.0)),
+            travel_s=main["travel_s"].get(zid),
         ))  # fmt: skip
     return out_list
 
@@ -223,29 +236,123 @@ def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _sentence(d: ZoneDecision, text: Text, clock: EventClock, order_given: bool) -> str:
-    verb = text(f"act_{d.action.replace(' ', '_')}")
-    head = f"<b class='act act-{d.action.replace(' ', '-')}'>{_e(verb)}</b> "
+def _row(d: ZoneDecision, text: Text, clock: EventClock, order_given: bool) -> str:
+    """One row of the zone-to-centre table (HTML)."""
+    act = d.action.replace(" ", "-")
+    cells = [f"<b class='act act-{act}'>{_e(text('act_' + d.action.replace(' ', '_')))}</b> {_e(d.name)}",
+             _e(text.number(d.persons))]  # fmt: skip
     if d.action == "prepare":
-        return head + _e(text("dec_prepare", zone=d.name, n=text.number(d.persons)))
-    where = []
-    if d.centre:
-        where.append(text("dec_to_centre", centre=f"{d.centre} {d.centre_name or ''}".strip()))
-    if d.roads:
-        where.append(text("dec_by_road", roads=", ".join(d.roads)))
-    parts = [text("dec_zone", zone=d.name, n=text.number(d.persons))]
-    if d.order_by_s is not None:
-        parts.append(text("dec_order_by", at=when(text, clock, d.order_by_s, d.order_by_local)))
-    body = _e(": ".join(parts) + ("; " + " ".join(where) if where else "")) + "."
+        cells += [_e(text("dec_prepare_row")), "", "", ""]
+    else:
+        order_by = (
+            when(text, clock, d.order_by_s, d.order_by_local) if d.order_by_s is not None else "–"
+        )
+        centre = f"{d.centre} {d.centre_name or ''}".strip() if d.centre else "–"
+        trip = None if d.travel_s is None else 60.0 * round(d.travel_s / 60.0)  # to the minute
+        cells += [_e(order_by), _e(centre), _e(", ".join(d.roads) or "–"), _e(text.duration(trip))]
     flags = []
-    if not order_given:
+    if d.action == "evacuate" and not order_given:
         flags.append(text("dec_no_order"))
     elif d.status in LATE and d.order_s is not None and d.order_by_s is not None:
         flags.append(text("dec_late", late=text.duration(d.order_s - d.order_by_s)))
     if d.caught >= _ANYONE:
         flags.append(text("dec_caught", n=text.number(d.caught)))
-    tail = "".join(f" <span class='bad'>{_e(f)}</span>" for f in flags)
-    return head + body + tail
+    cells.append(" ".join(f"<span class='bad'>{_e(f)}</span>" for f in flags))
+    return f"<tr class='zone act-{act}'>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+
+
+def _zone_table(decisions: list[ZoneDecision], text: Text, clock: EventClock, order_given: bool,
+                mode: str | None) -> str:  # fmt: skip
+    act = [d for d in decisions if d.action != "no action"]
+    idle = [d.name for d in decisions if d.action == "no action"]
+    if not act and not idle:
+        return f"<p>{_e(text('dec_nobody'))}</p>"
+    trip = text("col_drive_time" if mode == "drive" else "col_walk_time")
+    heads = [
+        text(k) for k in ("col_zone", "col_at_risk", "col_order_by", "col_to_centre", "col_route")
+    ]
+    heads += [trip, text("col_note")]
+    rows = "".join(_row(d, text, clock, order_given) for d in act)
+    if not act:
+        rows += f"<tr><td colspan='{len(heads)}'>{_e(text('dec_nobody'))}</td></tr>"
+    if idle:
+        idle_line = _e(text("dec_idle", zones=", ".join(idle)))
+        rows += (f"<tr class='zone idle'><td colspan='{len(heads)}'><b class='act act-no-action'>"
+                 f"{_e(text('act_no_action'))}</b> {idle_line}</td></tr>")  # fmt: skip
+    head = "".join(f"<th>{_e(h)}</th>" for h in heads)
+    return f"<table class='decisions'><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+#: Units of items measured rather than counted: their quantities stay as they are.
+_MEASURED = ("l", "kg", "g", "m", "m2", "m²", "m3", "m³")
+
+
+def _whole_unless_measured(quantity: float, unit: str) -> float:
+    return float(quantity) if unit.strip().lower() in _MEASURED else float(whole_units(quantity))
+
+
+def preposition(out: RunOutputs) -> pd.DataFrame:
+    """Stock to preposition per centre: what each centre lacked in the run, in whole units where items are counted.
+
+    Parameters
+    ----------
+    out : RunOutputs
+        From :func:`drm.report.tables.load_outputs`; uses ``shelter_summary.csv``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``centre``, ``item``, ``unit``, ``quantity`` (the run's unmet demand at
+        that centre: litres and kilograms as they are, counted items such as
+        kits and rations rounded up to whole units), largest shortfall first
+        within each centre; empty when nothing was short or the run had no
+        shelter stage.
+
+    Examples
+    --------
+    >>> from drm.report.tables import load_outputs
+    >>> preposition(load_outputs("results/valle_alto")).columns.tolist()  # doctest: +SKIP
+    ['centre', 'item', 'unit', 'quantity']
+    """
+    cols = ["centre", "item", "unit", "quantity"]
+    summary = out.table("shelter_summary")
+    if summary is None or summary.empty or "unmet" not in summary:
+        return pd.DataFrame(columns=cols)
+    s = summary.reset_index() if "centre" not in summary.columns else summary
+    short = s[s["unmet"] > 1e-6 * np.maximum(s["demand"], 1.0)].copy()
+    short["quantity"] = [
+        _whole_unless_measured(q, str(u))
+        for q, u in zip(short["unmet"], short["unit"], strict=True)
+    ]
+    short = short.assign(_share=short["unmet"] / short["demand"]).sort_values(
+        ["centre", "_share"], ascending=[True, False], kind="stable"
+    )
+    return short[cols].reset_index(drop=True)
+
+
+def _preposition_html(out: RunOutputs, text: Text) -> str:
+    plan = preposition(out)
+    if out.table("shelter_summary") is None:
+        return ""
+    if plan.empty:
+        return f"<h3 id='preposition'>{_e(text('h_preposition'))}</h3><p class='met'>{_e(text('prep_none'))}</p>"
+    centres = out.table("centres")
+    rows = []
+    for cid, g in plan.groupby("centre", sort=False):
+        known = centres is not None and cid in centres.index and "name" in centres
+        name = str(centres.loc[cid, "name"]) if known else ""
+        items = "; ".join(
+            f"{text.item(str(r.item))}: {text.amount(r.quantity)}"
+            + (f" {text.unit(str(r.unit))}" if str(r.unit).strip().lower() in _MEASURED else "")
+            for r in g.itertuples()
+        )
+        rows.append(f"<tr><td>{_e(f'{cid} {name}'.strip())}</td><td>{_e(items)}</td></tr>")
+    head = f"<th>{_e(text('col_centre'))}</th><th>{_e(text('col_preposition'))}</th>"
+    return (
+        f"<h3 id='preposition'>{_e(text('h_preposition'))}</h3>"
+        f"<table class='preposition'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f"<p class='note'>{_e(text('prep_note'))}</p>"
+    )
 
 
 def shortfalls(out: RunOutputs, text: Text) -> list[tuple[str, bool]]:
@@ -261,7 +368,9 @@ def shortfalls(out: RunOutputs, text: Text) -> list[tuple[str, bool]]:
     Returns
     -------
     list of (str, bool)
-        Places against shelter seekers, people caught, people without a place,
+        A missing order, residents outside the modelled area (outside the DEM
+        or on its nodata edge: not counted anywhere), places against shelter
+        seekers, people caught, people without a place,
         stock-outs per item (first hour, centres), roads cut before the
         clearance ended and a missing order; ``True`` marks a shortfall (shown
         in red), ``False`` a line that is met.
@@ -279,6 +388,12 @@ def shortfalls(out: RunOutputs, text: Text) -> list[tuple[str, bool]]:
     at_risk = float(ex.get("persons_at_risk") or 0.0)
     if w.get("order_time_s") is None and at_risk >= _ANYONE:
         lines.append((text("sf_no_order", n=text.number(at_risk)), True))
+    cover = (s.get("inputs") or {}).get("coverage") or {}
+    left_out = float(cover.get("persons_outside_dem") or 0.0) + float(
+        cover.get("persons_on_dem_nodata") or 0.0
+    )
+    if left_out >= _ANYONE:
+        lines.append((text("sf_left_out", n=text.number(left_out)), True))
     seekers, places = ex.get("shelter_seekers"), (s.get("centres") or {}).get("capacity_persons")
     if _finite(seekers) is not None and _finite(places) is not None:
         lines.append((text("sf_places", places=text.number(places), seekers=text.number(seekers)),
@@ -302,13 +417,13 @@ def _stockout_lines(out: RunOutputs, text: Text, clock: EventClock) -> list[tupl
         return [(text("sf_no_stockout"), False)]
     first = so.groupby("item").agg(start=("start_s", "min"), centres=("centre", "nunique"))
     groups = []
-    for start, g in first.groupby((first["start"] // 3600) * 3600):
+    for _, g in first.groupby(first["start"] // 3600):  # items that run out in the same hour
         names = ", ".join(text.item(str(i)) for i in g.sort_values("start").index)
         groups.append(
             text(
                 "sf_stockout_item",
                 item=names,
-                at=when(text, clock, start),
+                at=when(text, clock, g["start"].min()),
                 n=int(g["centres"].max()),
             )
         )
@@ -342,8 +457,9 @@ def first_screen(out: RunOutputs, text: Text) -> str:
     -------
     str
         ``<section id='first'>`` with the shortfall list (``li.bad`` in red,
-        ``li.met`` otherwise), then an ordered list of zone sentences
-        (``li.zone``) and the no-action line.
+        ``li.met`` otherwise), the zone-to-centre table (``tr.zone``, the
+        no-action zones in one ``tr.zone.idle``) and the stock to preposition
+        per centre (``table.preposition``).
 
     Examples
     --------
@@ -354,13 +470,8 @@ def first_screen(out: RunOutputs, text: Text) -> str:
     s = out.summary
     clock = event_clock(s)
     order_given = (s.get("warning") or {}).get("order_time_s") is not None
-    decisions = zone_decisions(out, text)
-    act = [d for d in decisions if d.action != "no action"]
-    idle = [d.name for d in decisions if d.action == "no action"]
-    items = "".join(f"<li class='zone'>{_sentence(d, text, clock, order_given)}</li>" for d in act)
-    if idle:
-        items += (f"<li class='zone idle'><b class='act act-no-action'>{_e(text('act_no_action'))}</b> "
-                  f"{_e(text('dec_idle', zones=', '.join(idle)))}</li>")  # fmt: skip
+    mode = (s.get("evacuation") or {}).get("mode")
+    table = _zone_table(zone_decisions(out, text), text, clock, order_given, mode)
     gaps = "".join(
         f"<li class='{'bad' if bad else 'met'}'>{'⚠&#xFE0E; ' if bad else ''}{_e(line)}</li>"
         for line, bad in shortfalls(out, text)
@@ -369,8 +480,8 @@ def first_screen(out: RunOutputs, text: Text) -> str:
     return (
         f"<section id='first'><h2 id='decide'>{_e(text('h_decide'))}</h2>{clock_note}"
         f"<h3 id='shortfalls'>{_e(text('h_shortfalls'))}</h3><ul class='shortfalls'>{gaps}</ul>"
-        f"<h3 id='zones-decide'>{_e(text('h_zone_decisions'))}</h3>"
-        f"<ol class='decisions'>{items or '<li>' + _e(text('dec_nobody')) + '</li>'}</ol></section>"
+        f"<h3 id='zones-decide'>{_e(text('h_zone_decisions'))}</h3>{table}"
+        f"{_preposition_html(out, text)}</section>"
     )
 
 
@@ -379,12 +490,12 @@ CSS = """
 #first { border: 2px solid var(--ink); border-radius: 6px; padding: .1rem 1rem .4rem; margin: .4rem 0 1rem; }
 #first h2 { margin: .3rem 0 0; border: 0; font-size: 1.25rem; }
 #first h3 { margin: .4rem 0 .1rem; font-size: 1rem; }
-ol.decisions { margin: .1rem 0; padding-left: 1.6rem; font-size: .9rem; line-height: 1.35; }
-ol.decisions li { margin: .08rem 0; }
+table.decisions, table.preposition { margin: .2rem 0; font-size: .85rem; line-height: 1.3; }
+table.decisions td, table.preposition td { vertical-align: top; }
 .act { text-transform: uppercase; font-size: .8rem; padding: 0 .3rem; border-radius: 3px; letter-spacing: .03em; }
 .act-evacuate { background: #b00020; color: #fff; } .act-prepare { background: #fdf1c7; color: #5a4500; }
 .act-no-action { background: #e6e6e6; color: #333; }
-ol.decisions .bad, ul.shortfalls li.bad { color: #b00020; font-weight: 700; }
+table.decisions .bad, ul.shortfalls li.bad { color: #b00020; font-weight: 700; }
 ul.shortfalls { margin: .1rem 0; padding-left: .4rem; font-size: .9rem; line-height: 1.35; list-style: none; }
 ul.shortfalls li.met { color: var(--muted); }
 """

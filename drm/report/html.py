@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import html
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +132,7 @@ def _cards(out: tb.RunOutputs, text: Text) -> str:
         _card(text("card_at_risk"), text.number(s["exposure"]["persons_at_risk"])),
         _card(text("card_order"), text.duration(order) if order is not None else text("no_order"),
               "flag" if late or order is None else ok),
-        _card(text("card_latest"), text.duration(latest), "flag" if late else ok),
+        _card(text("card_latest"), text.duration(latest), "flag" if late or order is None else ok),
         _card(text("card_lead"), text.signed_duration(lead) if lead is not None else "–",
               "flag" if lead is None or lead <= 0 else ok),
     ]  # fmt: skip
@@ -221,12 +222,15 @@ def _clearance_section(out: tb.RunOutputs, text: Text) -> str:
 def _centres_section(out: tb.RunOutputs, text: Text) -> str:
     s = out.summary
     c = s["centres"]
+    reached = int((tb.centre_arrivals(out) >= 0.5).sum())
+    key = "centres_used" if s.get("evacuation") else "centres_usable_no_evacuation"
     facts = [
         text(
-            "centres_used",
+            key,
             used=c["used"],
             n=c["candidates"],
             cap=text.number(c["capacity_persons"]),
+            reached=reached,
         )
     ]
     peaks = (s.get("shelter") or {}).get("peak_occupancy") or {}
@@ -370,7 +374,12 @@ def render_report(out: tb.RunOutputs, text: Text) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def write_report(out_dir: str | os.PathLike[str], language: str | None = None) -> Path:
+def write_report(
+    out_dir: str | os.PathLike[str],
+    language: str | None = None,
+    *,
+    files: Iterable[str] | None = None,
+) -> Path:
     """Build ``report.html`` in an output folder from the files a run wrote there.
 
     Parameters
@@ -380,6 +389,9 @@ def write_report(out_dir: str | os.PathLike[str], language: str | None = None) -
         tables, PNG figures); nothing is rerun.
     language : {"en", "es"}, optional
         Language of the report; default the scenario's (``summary.json``).
+    files : iterable of str, optional
+        Names of the files the run wrote; the report reads only those (default:
+        the files the folder's manifest lists, see :func:`drm.report.tables.load_outputs`).
 
     Returns
     -------
@@ -398,7 +410,7 @@ def write_report(out_dir: str | os.PathLike[str], language: str | None = None) -
     >>> write_report("results/valle_alto", language="en")  # doctest: +SKIP
     PosixPath('results/valle_alto/report.html')
     """
-    out = tb.load_outputs(out_dir)
+    out = tb.load_outputs(out_dir, files)
     text = Text(language or out.summary["scenario"].get("language") or "en")
     target = out.folder / "report.html"
     with atomic_path(target) as tmp:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ import pandas as pd
 
 from drm.errors import DataNotFoundError
 from drm.evacuation.simulation import SAFE_GROUND
+from drm.io._files import read_run_manifest
 from drm.report.i18n import Text
 
 __all__ = [
@@ -51,6 +52,7 @@ _CSV = {
     "shelter_items": "item",
     "shelter_occupancy": "time_s",
     "shelter_stockouts": None,
+    "shelter_summary": None,
 }
 #: Decision statuses of zones where the order came too late.
 LATE = ("too late", "after arrival")
@@ -102,8 +104,23 @@ class RunOutputs:
         return self.tables.get(name)
 
 
-def load_outputs(out_dir: str | os.PathLike[str]) -> RunOutputs:
+def load_outputs(out_dir: str | os.PathLike[str], files: Iterable[str] | None = None) -> RunOutputs:
     """Read the summary, tables and figure paths of an output folder.
+
+    Only the run's own files are read: those named in ``files``, else those
+    its manifest (``drm-manifest.json``) lists; a folder without a manifest
+    (written by an older drm, or mid-run with ``files`` not given) is read whole.
+
+    Parameters
+    ----------
+    out_dir : str or path-like
+        The output folder.
+    files : iterable of str, optional
+        File names the run wrote (``summary.json``, ``zones.csv``, ...).
+
+    Returns
+    -------
+    RunOutputs
 
     Raises
     ------
@@ -117,16 +134,25 @@ def load_outputs(out_dir: str | os.PathLike[str]) -> RunOutputs:
             f"no summary.json in {folder}: not a drm output folder (write one with `drm run SCENARIO --out {folder}`)"
         )
     summary = json.loads(path.read_text(encoding="utf-8"))
+    if files is None:
+        manifest = read_run_manifest(folder)
+        files = manifest.get("files") if manifest is not None else None
+    ours = None if files is None else {Path(f).name for f in files}
+
+    def mine(p: Path) -> bool:
+        return p.is_file() and (ours is None or p.name in ours)
+
     tables = {}
     for stem, index in _CSV.items():
         csv = folder / f"{stem}.csv"
-        if csv.is_file():
+        if mine(csv):
             df = pd.read_csv(csv, encoding="utf-8", keep_default_na=True)
             if index is None and df.columns[0].startswith("Unnamed"):
                 df = df.drop(columns=df.columns[0])
             tables[stem] = df.set_index(index) if index is not None and index in df.columns else df
-    figures = {p.stem: p for p in sorted(folder.glob("*.png"))}
-    return RunOutputs(folder, summary, tables, figures, _flood_facts(folder / "flood.nc"))
+    figures = {p.stem: p for p in sorted(folder.glob("*.png")) if mine(p)}
+    flood = _flood_facts(folder / "flood.nc") if mine(folder / "flood.nc") else {}
+    return RunOutputs(folder, summary, tables, figures, flood)
 
 
 def _flood_facts(path: Path) -> dict[str, float]:
@@ -134,7 +160,7 @@ def _flood_facts(path: Path) -> dict[str, float]:
         return {}
     import xarray as xr
 
-    with xr.open_dataset(path) as ds:
+    with xr.open_dataset(path, decode_times=False) as ds:  # seconds since the event start
         depth = float(ds.attrs.get("arrival_depth_m", 0.05))
         return {
             "rows": ds.sizes["y"],
@@ -159,9 +185,15 @@ def _at_risk(zones: pd.DataFrame) -> pd.DataFrame:
     return zones[zones["persons_at_risk"] > 0]
 
 
-def _status(text: Text, status: Any) -> Cell:
+def _status(text: Text, status: Any, row: pd.Series | None = None) -> Cell:
+    """A zone's decision status; a zone with people at risk and no order in the run says so, in red."""
     if not isinstance(status, str):
-        return Cell("–")
+        no_order = (
+            row is not None
+            and row.get("persons_at_risk", 0.0) >= 0.5
+            and pd.isna(row.get("order_s"))
+        )
+        return Cell(text("status_no_order"), "flag") if no_order else Cell("–")
     css = "flag" if status in LATE else "warn" if status == "margin used" else "ok"
     return Cell(text.data(status), css)
 
@@ -190,7 +222,7 @@ def decision_table(out: RunOutputs, text: Text) -> Table | None:
             Cell(text.duration(r["first_at_risk_s"])),
             Cell(text.duration(r["latest_order_s"])),
             Cell(text.signed_duration(slack), "flag" if slack < 0 else "ok") if np.isfinite(slack) else Cell("–"),
-            _status(text, r.get("status")),
+            _status(text, r.get("status"), r),
         ))  # fmt: skip
     headers = (
         "col_zone",
@@ -255,18 +287,37 @@ def _failures_by_centre(out: RunOutputs, text: Text) -> dict[str, list[str]]:
     return {str(c): [text.data(i) for i in g["indicator"]] for c, g in failed.groupby("centre")}
 
 
+def centre_arrivals(out: RunOutputs) -> pd.Series:
+    """Persons who reached each centre in the run (empty without an evacuation)."""
+    hh = out.table("evacuation_households")
+    if hh is None or not {"centre", "outcome"} <= set(hh.columns):
+        return pd.Series(dtype=float)
+    safe = hh[(hh["outcome"] == "safe") & hh["centre"].notna() & (hh["centre"] != SAFE_GROUND)]
+    return safe.groupby("centre")["persons"].sum()
+
+
 def centres_table(out: RunOutputs, text: Text) -> Table | None:
     """Every candidate centre: capacity, peak occupancy and its share, depth at the site, used or why not, failures."""
     c = out.table("centres")
     if c is None:
         return None
     fails = _failures_by_centre(out, text)
+    arrived = centre_arrivals(out)
+    evacuated = bool(out.summary.get("evacuation"))
     rows = []
     for cid, r in c.iterrows():
-        used = bool(r["used"])
+        used = bool(r["used"])  # usable: not excluded
         peak = r.get("peak_occupancy", np.nan)
         share = peak / r["capacity_persons"] if used and r["capacity_persons"] > 0 else np.nan
         why = r.get("excluded_because")
+        if not used:
+            use = Cell(text.data(str(why)), "flag")
+        elif not evacuated:
+            use = Cell(text("usable_no_evacuation"))
+        elif arrived.get(cid, 0.0) >= 0.5:
+            use = Cell(text("used_by", n=text.number(arrived[cid])), "ok")
+        else:
+            use = Cell(text("usable_not_used"))
         rows.append((
             Cell(str(cid)),
             Cell(str(r.get("name", ""))),
@@ -274,7 +325,7 @@ def centres_table(out: RunOutputs, text: Text) -> Table | None:
             _num(text, peak) if used else Cell("–"),
             Cell(text.percent(share), "flag" if share > 1.0 + 1e-9 else "") if np.isfinite(share) else Cell("–"),
             _num(text, r["max_depth_m"], 2),
-            Cell(text("used"), "ok") if used else Cell(text.data(str(why)), "flag"),
+            use,
             Cell(", ".join(fails.get(str(cid), [])) or ("–" if not used else text("none")),
                  "flag" if fails.get(str(cid)) else ""),
         ))  # fmt: skip
@@ -387,7 +438,7 @@ def zones_table(out: RunOutputs, text: Text) -> Table | None:
             *(Cell(text.duration(r.get(c, np.nan))) for c in ("dissemination_s", "response_s", "clearance_s",
                                                                "margin_s")),
             Cell(text.duration(r.get("latest_order_s", np.nan))),
-            _status(text, r.get("status")),
+            _status(text, r.get("status"), r),
         ))  # fmt: skip
     headers = ("col_id", "col_zone", "col_residents", "col_at_risk", "col_seekers", "col_first_water",
                "col_dissemination", "col_response", "col_clearance", "col_margin", "col_latest_order",

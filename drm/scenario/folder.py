@@ -14,7 +14,6 @@ its outputs.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
@@ -22,13 +21,14 @@ from typing import Any
 
 from drm.errors import InputError
 from drm.io import write_json
+from drm.io._files import RUN_MANIFEST, read_run_manifest
 from drm.scenario.inputs import file_sha256
 from drm.scenario.schema import Scenario
 
 __all__ = ["MANIFEST", "MARKER", "finish_output", "prepare_output"]
 
 #: The manifest drm writes into every output folder.
-MANIFEST = "drm-manifest.json"
+MANIFEST = RUN_MANIFEST
 #: The marker that stays in a folder while a run writes into it (and after a crash).
 MARKER = "INCOMPLETE"
 #: Names drm gives its outputs, to recognise a folder written before manifests existed.
@@ -44,17 +44,9 @@ def _identity(scenario: Scenario) -> dict[str, Any]:
     }
 
 
-def _read_manifest(folder: Path) -> dict[str, Any] | None:
-    path = folder / MANIFEST
-    if not path.is_file():
-        return None
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {"scenario": {"name": "?", "source": "?"}, "files": []}
-
-
-def prepare_output(folder: str | os.PathLike[str], scenario: Scenario, *, overwrite: bool = False) -> Path:
+def prepare_output(
+    folder: str | os.PathLike[str], scenario: Scenario, *, overwrite: bool = False
+) -> Path:
     """Check an output folder before a run and mark it incomplete.
 
     Parameters
@@ -90,10 +82,14 @@ def prepare_output(folder: str | os.PathLike[str], scenario: Scenario, *, overwr
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise InputError(f"cannot create the output folder {out} ({err.strerror}); choose another --out") from None
+        raise InputError(
+            f"cannot create the output folder {out} ({err.strerror}); choose another --out"
+        ) from None
     if not os.access(out, os.W_OK | os.X_OK):
-        raise InputError(f"output folder {out} is not writable; choose another --out or fix its permissions")
-    manifest = _read_manifest(out)
+        raise InputError(
+            f"output folder {out} is not writable; choose another --out or fix its permissions"
+        )
+    manifest = read_run_manifest(out)
     ours = _identity(scenario)
     if manifest is not None and manifest.get("scenario") != ours:
         other = manifest.get("scenario", {}).get("name", "?")
@@ -145,8 +141,10 @@ def finish_output(folder: Path, scenario: Scenario, files: dict[str, Path]) -> P
         The manifest (``drm-manifest.json``).
     """
     out = Path(folder)
-    names = sorted({Path(p).name for p in files.values() if Path(p).parent.resolve() == out.resolve()})
-    before = _read_manifest(out)
+    names = sorted(
+        {Path(p).name for p in files.values() if Path(p).parent.resolve() == out.resolve()}
+    )
+    before = read_run_manifest(out)
     if before is not None:  # an earlier run of this scenario: what it wrote and this one did not
         _remove(out, [out / f for f in before.get("files", []) if f not in names])
     manifest = {

@@ -86,5 +86,5 @@ def write_outputs(result: ScenarioResult, out: Path) -> dict[str, Path]:
     for stem, fig in figures(result).items():
         files[f"{stem}_png"] = report.save_figure(fig, out / f"{stem}.png")
     files["map_layers"] = report.write_map_layers(result, out)
-    files["report"] = report.write_report(out)
+    files["report"] = report.write_report(out, files=[p.name for p in files.values()])  # this run's files only
     return files

@@ -162,9 +162,14 @@ class OperationsResult(ResultMixin):
         return fig
 
 
-def _stockouts(times: np.ndarray, unmet: np.ndarray, backlog: np.ndarray, centres: list[str],
-               items: list[str]) -> pd.DataFrame:  # fmt: skip
-    """Periods with unmet demand (periodic items) or people waiting (handouts), per centre and item."""
+def _stockouts(times: np.ndarray, unmet: np.ndarray, backlog: np.ndarray, onset: np.ndarray,
+               centres: list[str], items: list[str]) -> pd.DataFrame:  # fmt: skip
+    """Periods with unmet demand (periodic items) or people waiting (handouts), per centre and item.
+
+    A period starts at the exact time the item ran out (``onset``: the first
+    shortfall within each record interval) and ends at the record time after
+    the last interval that was short.
+    """
     short = np.zeros(unmet.shape, dtype=bool)
     short[1:] = np.diff(unmet, axis=0) > 1e-9
     short[1:] |= backlog[1:] > 1e-9
@@ -176,7 +181,8 @@ def _stockouts(times: np.ndarray, unmet: np.ndarray, backlog: np.ndarray, centre
                 continue
             edges = np.diff(np.r_[0, flags.astype(int), 0])
             for a, b in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
-                rows.append((c, item, times[a - 1], times[b - 1]))
+                start = onset[a, ci, k]
+                rows.append((c, item, start if np.isfinite(start) else times[a - 1], times[b - 1]))
     return pd.DataFrame(rows, columns=["centre", "item", "start_s", "end_s"])
 
 
@@ -246,7 +252,7 @@ def build_result(engine: Any, std: Standard, phase: str, centres: pd.DataFrame) 
     orders = pd.DataFrame(
         engine.orders, columns=["time_s", "warehouse", "centre", "item", "quantity"]
     )
-    stockouts = _stockouts(times, r["unmet"], r["backlog"], cen, items)
+    stockouts = _stockouts(times, r["unmet"], r["backlog"], r["onset"], cen, items)
     idx = pd.MultiIndex.from_product([cen, items], names=["centre", "item"])
     last = {
         k: ds[k].isel(time=-1).values.ravel()

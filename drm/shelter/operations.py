@@ -90,7 +90,13 @@ class ResupplyPolicy:
     travel_time_cv: float = 0.0
 
     def __post_init__(self) -> None:
-        for name in ("reorder_days", "target_days", "road_speed_kmh", "detour_factor", "travel_time_cv"):
+        for name in (
+            "reorder_days",
+            "target_days",
+            "road_speed_kmh",
+            "detour_factor",
+            "travel_time_cv",
+        ):
             v = getattr(self, name)
             if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):
                 raise InputError(f"ResupplyPolicy: {name} must be a number >= 0, got {v!r}")
@@ -117,7 +123,11 @@ def _events_table(df: Any, centres: pd.Index, what: str) -> pd.DataFrame:
     """Arrivals or departures as rows ``time_s, centre, persons, households`` (households may be NaN)."""
     if not isinstance(df, pd.DataFrame):
         raise InputError(f"{what} must be a DataFrame with columns time_s, centre, persons")
-    if "persons" not in df.columns and len(df.columns) and set(map(str, df.columns)) <= set(centres):
+    if (
+        "persons" not in df.columns
+        and len(df.columns)
+        and set(map(str, df.columns)) <= set(centres)
+    ):
         wide = df.copy()  # a series per centre: index time_s, one column per centre
         wide.index.name = "time_s"
         wide.columns = wide.columns.astype(str)
@@ -133,19 +143,25 @@ def _events_table(df: Any, centres: pd.Index, what: str) -> pd.DataFrame:
             "time_s": pd.to_numeric(df["time_s"], errors="coerce"),
             "centre": df["centre"].astype(str).to_numpy(),
             "persons": pd.to_numeric(df["persons"], errors="coerce"),
-            "households": pd.to_numeric(df["households"], errors="coerce") if "households" in df else np.nan,
+            "households": pd.to_numeric(df["households"], errors="coerce")
+            if "households" in df
+            else np.nan,
         }
     )
     for col in ("time_s", "persons"):
         bad = ~(np.isfinite(out[col]) & (out[col] >= 0))
         if bad.any():
             k = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(f"{what} row {k + 1}: {col} = {df[col].iloc[k]!r}; it must be a number >= 0")
+            raise InputError(
+                f"{what} row {k + 1}: {col} = {df[col].iloc[k]!r}; it must be a number >= 0"
+            )
     if (out["households"] < 0).any():
         raise InputError(f"{what}: households must be >= 0")
     unknown = sorted(set(out["centre"]) - set(centres))
     if unknown:
-        raise InputError(f"{what}: centre {unknown[0]!r} is not in the centres table ({', '.join(centres)})")
+        raise InputError(
+            f"{what}: centre {unknown[0]!r} is not in the centres table ({', '.join(centres)})"
+        )
     return out[out["persons"] > 0].sort_values("time_s", kind="stable").reset_index(drop=True)
 
 
@@ -160,21 +176,36 @@ def _departures(returns: Any, centres: pd.Index) -> pd.DataFrame:
     unknown = sorted(set(map(str, rule)) - set(centres))
     if unknown:
         raise InputError(f"returns: centre {unknown[0]!r} is not in the centres table")
-    rows = [(parse_duration(t, f"returns[{c!r}]"), str(c), math.inf, np.nan) for c, t in rule.items()]
+    rows = [
+        (parse_duration(t, f"returns[{c!r}]"), str(c), math.inf, np.nan) for c, t in rule.items()
+    ]
     return pd.DataFrame(rows, columns=empty.columns).sort_values("time_s", kind="stable")
 
 
-def _routes(routes: Any, warehouses: pd.DataFrame, centres: pd.DataFrame, policy: ResupplyPolicy) -> pd.DataFrame:
+def _routes(
+    routes: Any, warehouses: pd.DataFrame, centres: pd.DataFrame, policy: ResupplyPolicy
+) -> pd.DataFrame:
     if routes is not None:
         return check_routes(routes, warehouses.index, centres.index)
     if warehouses.empty:
-        return check_routes(pd.DataFrame({"warehouse": [], "centre": [], "travel_time_s": []}), warehouses.index, [])
+        return check_routes(
+            pd.DataFrame({"warehouse": [], "centre": [], "travel_time_s": []}), warehouses.index, []
+        )
     if not ({"x", "y"} <= set(warehouses.columns) and {"x", "y"} <= set(centres.columns)):
-        raise InputError("give routes=... (travel_time_s per warehouse and centre) or x, y coordinates of both")
+        raise InputError(
+            "give routes=... (travel_time_s per warehouse and centre) or x, y coordinates of both"
+        )
     w, c = warehouses[["x", "y"]].to_numpy(float), centres[["x", "y"]].to_numpy(float)
-    dist = np.hypot(w[:, None, 0] - c[None, :, 0], w[:, None, 1] - c[None, :, 1]) * policy.detour_factor
-    idx = pd.MultiIndex.from_product([warehouses.index, centres.index], names=["warehouse", "centre"])
-    table = pd.DataFrame({"travel_time_s": (dist / (policy.road_speed_kmh / 3.6)).ravel()}, index=idx)
+    dist = (
+        np.hypot(w[:, None, 0] - c[None, :, 0], w[:, None, 1] - c[None, :, 1])
+        * policy.detour_factor
+    )
+    idx = pd.MultiIndex.from_product(
+        [warehouses.index, centres.index], names=["warehouse", "centre"]
+    )
+    table = pd.DataFrame(
+        {"travel_time_s": (dist / (policy.road_speed_kmh / 3.6)).ravel()}, index=idx
+    )
     return check_routes(table, warehouses.index, centres.index)
 
 
@@ -194,10 +225,14 @@ class _Engine:
         rated = cons.reindex(self.items)
         self.rate = rated["rate"].fillna(0.0).to_numpy(float)
         self.once = (rated["frequency"] == "once").to_numpy()
-        self.rate_s = np.where(self.once, 0.0, self.rate / rated["period_s"].fillna(np.inf).to_numpy(float))
+        self.rate_s = np.where(
+            self.once, 0.0, self.rate / rated["period_s"].fillna(np.inf).to_numpy(float)
+        )
         self.basis = rated["basis"].fillna("person").tolist()
         self.per_household = np.array([b == "household" for b in self.basis])
-        self.share = np.array([1.0 if b in ("person", "household") else profile.shares[b] for b in self.basis])
+        self.share = np.array(
+            [1.0 if b in ("person", "household") else profile.shares[b] for b in self.basis]
+        )
         self.mass = np.array([std.mass_kg(k) for k in self.items])
         nc = len(self.centres)
         inf = float("inf")
@@ -210,14 +245,25 @@ class _Engine:
             for k in self.items
         }
         self.trucks = {
-            w: simpy.Resource(self.env, capacity=int(n)) for w, n in warehouses["trucks"].items() if n >= 1
+            w: simpy.Resource(self.env, capacity=int(n))
+            for w, n in warehouses["trucks"].items()
+            if n >= 1
         }
         self.truck_kg = warehouses["truck_capacity_kg"].to_dict()
-        self.routes = {key: (r.travel_time_s, r.closed_from_s, r.closed_until_s) for key, r in routes.iterrows()}
+        self.routes = {
+            key: (r.travel_time_s, r.closed_from_s, r.closed_until_s)
+            for key, r in routes.iterrows()
+        }
         shape = (nc, nk)
         self.demand, self.served, self.unmet = np.zeros(shape), np.zeros(shape), np.zeros(shape)
-        self.unmet_bd, self.backlog, self.on_order = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+        self.unmet_bd, self.backlog, self.on_order = (
+            np.zeros(shape),
+            np.zeros(shape),
+            np.zeros(shape),
+        )
         self.person_s, self.last_t = np.zeros(nc), np.zeros(nc)
+        # the exact time each item first fell short since the last record (NaN: it did not)
+        self.onset = np.full(shape, np.nan)
         self.rng = np.random.default_rng(seed)
         self.times = np.unique(np.append(np.arange(0.0, end_s, record_s), end_s))
         self.rec: dict[str, list[np.ndarray]] = defaultdict(list)
@@ -241,7 +287,8 @@ class _Engine:
     def settle(self, ci: int) -> None:
         """Use up consumables at centre ``ci`` from its last settlement until now."""
         c, now = self.centres[ci], self.env.now
-        dt = now - self.last_t[ci]
+        start = self.last_t[ci]
+        dt = now - start
         if dt <= 0:
             return
         self.last_t[ci] = now
@@ -256,6 +303,8 @@ class _Engine:
             self.served[ci, k] += got
             self.unmet[ci, k] += want - got
             self.unmet_bd[ci, k] += (want - got) / (self.rate_s[k] * DAY)
+            if want - got > _EPS * want:  # the stock ran out at a constant rate within [start, now]
+                self.short_from(ci, k, start + dt * got / want)
         waiting = self.once & (self.backlog[ci] > 0)
         self.unmet_bd[ci, waiting] += self.backlog[ci, waiting] / self.rate[waiting] * dt / DAY
 
@@ -278,6 +327,13 @@ class _Engine:
             self.demand[ci, k] += want
             self.served[ci, k] += got
             self.backlog[ci, k] += want - got
+            if want - got > _EPS * want:
+                self.short_from(ci, k, self.env.now)
+
+    def short_from(self, ci: int, k: int, t: float) -> None:
+        """Note that item ``k`` fell short at centre ``ci`` at time ``t`` (s; the earliest since the last record)."""
+        if not t >= self.onset[ci, k]:  # NaN or later
+            self.onset[ci, k] = t
 
     def depart(self, ci: int, persons: float) -> None:
         c = self.centres[ci]
@@ -321,12 +377,18 @@ class _Engine:
             for ci, c in enumerate(self.centres):
                 self.settle(ci)
                 daily = self.counts(c) * self.rate_s * DAY
-                position = np.array([self.stock[(c, k)].level for k in self.items]) + self.on_order[ci]
-                short = np.where(self.once, self.backlog[ci] - position, p.target_days * daily - position)
+                position = (
+                    np.array([self.stock[(c, k)].level for k in self.items]) + self.on_order[ci]
+                )
+                short = np.where(
+                    self.once, self.backlog[ci] - position, p.target_days * daily - position
+                )
                 due = self.once | ((daily > 0) & (position < p.reorder_days * daily))
                 request[ci] = np.where(due & (short > _EPS), short, 0.0)
             # when warehouses hold less than asked, every centre gets the same fraction of its request
-            held = np.array([sum(self.stock[(w, k)].level for w in self.trucks) for k in self.items])
+            held = np.array(
+                [sum(self.stock[(w, k)].level for w in self.trucks) for k in self.items]
+            )
             with np.errstate(divide="ignore", invalid="ignore"):
                 scale = np.minimum(1.0, np.where(request.sum(0) > 0, held / request.sum(0), 1.0))
             shipments: dict[tuple[str, str], np.ndarray] = {}
@@ -336,7 +398,9 @@ class _Engine:
                 self.dispatch(w, c, load)
             yield self.env.timeout(p.review_s)
 
-    def allocate(self, ci: int, k: int, qty: float, shipments: dict[tuple[str, str], np.ndarray]) -> None:
+    def allocate(
+        self, ci: int, k: int, qty: float, shipments: dict[tuple[str, str], np.ndarray]
+    ) -> None:
         """Reserve ``qty`` of item ``k`` for centre ``ci`` from the warehouses that deliver it first."""
         c, now, lead = self.centres[ci], self.env.now, self.policy.lead_time_s
         options = []
@@ -402,10 +466,14 @@ class _Engine:
         for t, c, persons, households, kind in events.itertuples(index=False):
             if t >= self.end_s:
                 return
-            if t > self.env.now:  # events at the same time are applied together, between two records
+            if (
+                t > self.env.now
+            ):  # events at the same time are applied together, between two records
                 yield self.env.timeout(t - self.env.now)
             if kind == "arrive":
-                hh = households if np.isfinite(households) else persons / self.profile.household_size
+                hh = (
+                    households if np.isfinite(households) else persons / self.profile.household_size
+                )
                 self.arrive(index[c], persons, hh)
             else:
                 self.depart(index[c], persons)
@@ -417,10 +485,16 @@ class _Engine:
         r["occupancy"].append(np.array([self.occ[c].level for c in self.centres]))
         r["households"].append(np.array([self.hh[c].level for c in self.centres]))
         r["stock"].append(
-            np.array([[self.stock[(s, k)].level for k in self.items] for s in self.centres + self.warehouses])
+            np.array(
+                [
+                    [self.stock[(s, k)].level for k in self.items]
+                    for s in self.centres + self.warehouses
+                ]
+            )
         )
-        for name in ("demand", "served", "unmet", "unmet_bd", "backlog", "on_order"):
+        for name in ("demand", "served", "unmet", "unmet_bd", "backlog", "on_order", "onset"):
             r[name].append(getattr(self, name).copy())
+        self.onset[:] = np.nan
         r["person_s"].append(self.person_s.copy())
 
     def recorder(self) -> Any:
@@ -536,7 +610,9 @@ def simulate_operations(
     wh = check_warehouses(warehouses)
     overlap = set(cen.index) & set(wh.index)
     if overlap:
-        raise InputError(f"id {sorted(overlap)[0]!r} is both a centre and a warehouse; ids must differ")
+        raise InputError(
+            f"id {sorted(overlap)[0]!r} is both a centre and a warehouse; ids must differ"
+        )
     stk = check_stock(stock, set(cen.index) | set(wh.index), std)
     arr = _events_table(arrivals, cen.index, "arrivals").assign(kind="arrive")
     dep = _departures(returns, cen.index).assign(kind="depart")

@@ -53,7 +53,13 @@ def _text(fragment: str) -> str:
     return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", fragment))).strip()
 
 
-def test_one_decision_sentence_per_zone_at_risk_with_clock_time(run):
+def _rows(first: str) -> list[list[str]]:
+    """The zone-to-centre table's rows of zones to act on, as cell texts."""
+    rows = re.findall(r"<tr class='zone act-(?:evacuate|prepare)'>(.*?)</tr>", first, re.S)
+    return [[_text(c) for c in re.findall(r"<td>(.*?)</td>", r, re.S)] for r in rows]
+
+
+def test_one_decision_row_per_zone_at_risk_with_clock_time_centre_route_and_trip(run):
     zones = pd.read_csv(run[1] / "zones.csv", index_col="zone")
     at_risk = zones[zones["persons_at_risk"] >= 0.5].sort_values("latest_order_s")
     page = _page(run)
@@ -63,16 +69,21 @@ def test_one_decision_sentence_per_zone_at_risk_with_clock_time(run):
         < page.index("<nav>")
         < page.index("<section id='decision'>")
     )
-    sentences = [_text(s) for s in re.findall(r"<li class='zone'>(.*?)</li>", first, re.S)]
-    assert len(sentences) == len(at_risk) == 13
+    head = _text(re.search(r"<table class='decisions'><thead>(.*?)</thead>", first, re.S).group(1))
+    trip = {"walk": "walking", "drive": "driving"}[run[0].summary["evacuation"]["mode"]]
+    assert head == f"zone at risk (persons) order by to centre by roads {trip} time (median) note"
+    rows = _rows(first)
+    assert len(rows) == len(at_risk) == 13
     clock = EventClock.of(START, TZ)
-    for sentence, (_, z) in zip(sentences, at_risk.iterrows(), strict=True):  # most urgent first
-        assert sentence.startswith("evacuate " + z["name"])
-        assert f"order by {clock.label(z['latest_order_s'])}, " in sentence
-        assert Text("en").clock(z["latest_order_s"]) in sentence
+    for row, (_, z) in zip(rows, at_risk.iterrows(), strict=True):  # most urgent first
+        assert row[0] == "evacuate " + z["name"]
+        assert row[1] == Text("en").number(z["persons_at_risk"])
+        assert (
+            row[2] == f"{clock.label(z['latest_order_s'])}, {Text('en').clock(z['latest_order_s'])}"
+        )
     # Harmon Ford: latest safe order 27,951 s = 07:45 local; the run ordered at 09:00, 1h14m late
-    assert "order by 2026-05-09 07:45 -04, 7h45m after the start" in sentences[0]
-    assert "came 1h14m too late" in sentences[0]
+    assert rows[0][2] == "2026-05-09 07:45 -04, 7h45m after the start"
+    assert "came 1h14m too late" in rows[0][6]
     hh = pd.read_csv(run[1] / "evacuation_households.csv")
     to_centres = hh[
         (hh["outcome"] == "safe")
@@ -80,8 +91,32 @@ def test_one_decision_sentence_per_zone_at_risk_with_clock_time(run):
         & (hh["zone"] == at_risk.index[0])
     ]
     top = to_centres.groupby("centre")["persons"].sum().idxmax()
-    assert f"; to {top} " in sentences[0]  # its centre
-    assert " by " in sentences[0]  # and its main roads
+    assert rows[0][3].startswith(f"{top} ")  # its centre, by id and name
+    assert rows[0][4] not in ("", "–")  # and its main roads
+    went = to_centres[to_centres["centre"] == top]
+    trip = (went["arrival_s"] - went["departure_s"]).median()
+    assert rows[0][5] == Text("en").duration(
+        60.0 * round(trip / 60.0)
+    )  # the median trip, to the minute
+
+
+def test_stock_to_preposition_per_centre_is_the_runs_shortfall_in_whole_units(run):
+    first = _first(_page(run))
+    summary = pd.read_csv(run[1] / "shelter_summary.csv")
+    short = summary[summary["unmet"] > 1e-6 * summary["demand"].clip(lower=1.0)]
+    assert len(short)  # the sample run lacks stock somewhere
+    table = re.search(r"<table class='preposition'>.*?</table>", first, re.S).group(0)
+    rows = {
+        _text(a).split(" ")[0]: _text(b)
+        for a, b in re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td></tr>", table, re.S)
+    }
+    assert set(rows) == set(short["centre"])
+    t = Text("en")
+    for r in short.itertuples():
+        measured = str(r.unit).lower() in ("l", "kg")
+        qty = r.unmet if measured else np.ceil(r.unmet - 1e-9 * max(1.0, r.unmet))
+        words = f"{t.item(r.item)}: {t.amount(qty)}" + (f" {t.unit(r.unit)}" if measured else "")
+        assert words in rows[r.centre], (r.centre, words)
 
 
 def test_shortfalls_in_red_when_people_are_caught_and_no_green_card(run):
@@ -105,11 +140,8 @@ def test_shortfalls_in_red_when_people_are_caught_and_no_green_card(run):
 
 def test_spanish_first_screen(run, folder):
     first = _text(_first(write_report(folder, "es").read_text(encoding="utf-8")))
-    assert (
-        "evacuar Harmon Ford (165 personas en riesgo): dar la orden antes de 2026-05-09 07:45 -04, "
-        in first
-    )
-    assert "7h45m después del inicio" in first
+    assert "evacuar Harmon Ford 165 2026-05-09 07:45 -04, 7h45m después del inicio" in first
+    assert "tiempo en vehículo (mediana)" in first  # Kettle Ford drives
     assert "personas alcanzadas por el agua" in first
     for english in ("people at risk", "order by", "caught by the water", "after the start"):
         assert english not in first
@@ -124,7 +156,7 @@ def test_no_start_means_elapsed_times_said_once(folder):
         folder / "zones.csv", index=False
     )
     first = _text(_first(write_report(folder, "en").read_text(encoding="utf-8")))
-    assert "order by 7h45m after the start" in first
+    assert "Harmon Ford 165 7h45m after the start" in first
     assert "2026-05-09" not in first
     assert first.count("The run has no event start") == 1
 
