@@ -21,10 +21,46 @@ from drm.errors import DrmError, DrmWarning, InputError
 from drm.grids import check_grid, check_same_grid, grid_bounds
 from drm.io.rainfall import check_covers
 from drm.regrid import onto
-from drm.scenario.schema import Scenario
-from drm.shelter import catalogue_units
+from drm.scenario.schema import MANNING_N_RANGE, Scenario
+from drm.shelter import capacity, catalogue_units, load_standard
+from drm.units import format_duration
 
-__all__ = ["ScenarioInputs", "file_sha256", "load_inputs"]
+__all__ = ["RECORD_RAIN", "ScenarioInputs", "file_sha256", "load_inputs", "record_rain_mm"]
+
+#: The world-record point rainfall envelope R = a·D^b (R in mm, D in hours): a = 422 mm,
+#: b = 0.475 (Jennings 1950, the envelope of the world's greatest observed point rainfalls,
+#: as the WMO Manual on Estimation of Probable Maximum Precipitation, WMO-No. 1045, draws it).
+RECORD_RAIN = (422.0, 0.475)
+
+
+def record_rain_mm(duration_s: float | np.ndarray) -> float | np.ndarray:
+    """The world-record point rainfall for a duration, from the envelope of observed records.
+
+    R = 422·D^0.475 mm with D the duration in hours (Jennings 1950, "World's
+    greatest observed point rainfalls", Monthly Weather Review 78: 4-5; the
+    envelope the WMO Manual on Estimation of Probable Maximum Precipitation,
+    WMO-No. 1045, plots the records against). No rain gauge has measured more
+    over any duration from a minute to two years; a grid cell's mean, over an
+    area, is lower still. :func:`load_inputs` refuses rain above it.
+
+    Parameters
+    ----------
+    duration_s : float or numpy.ndarray
+        Duration (s), > 0.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The record depth (mm) over that duration.
+
+    Examples
+    --------
+    >>> round(record_rain_mm(3600.0)), round(record_rain_mm(600.0)), round(record_rain_mm(86400.0))
+    (422, 180, 1909)
+    """
+    a, b = RECORD_RAIN
+    out = a * (np.asarray(duration_s, dtype=float) / 3600.0) ** b
+    return float(out) if np.ndim(out) == 0 else out
 
 
 def file_sha256(path: Path) -> str:
@@ -227,7 +263,11 @@ class _Problems:
         if not self.items:
             return
         n = len(self.items)
-        head = "1 problem in the scenario's inputs" if n == 1 else f"{n} problems in the scenario's inputs"
+        head = (
+            "1 problem in the scenario's inputs"
+            if n == 1
+            else f"{n} problems in the scenario's inputs"
+        )
         raise InputError(head + ":\n  " + "\n  ".join(f"- {p}" for p in self.items))
 
 
@@ -253,10 +293,16 @@ def load_inputs(scenario: Scenario) -> ScenarioInputs:
     beyond each reader's own: rainfall covers the DEM; population, zones and
     land cover go onto the DEM grid (people conserved); roads, centres,
     warehouses and inflow points lie inside the DEM; stock units convert to
-    the catalogue's; land-cover codes are in the class table; the roads
-    connect the centres and warehouses (reported, see
-    :attr:`ScenarioInputs.connectivity`). Recoverable oddities are warned
-    (:class:`~drm.errors.DrmWarning`) and kept in :attr:`ScenarioInputs.notes`.
+    the catalogue's and the standard is one drm can load; land-cover codes
+    are in the class table and its Manning's n within
+    ``drm.scenario.schema.MANNING_N_RANGE``; injects close centres and
+    delay warehouses that exist; the rain, after ``rain_factor`` and
+    ``extra_rain`` injects, stays below the world-record envelope in every
+    time step (:func:`record_rain_mm`); the roads connect the centres and
+    warehouses (reported, see :attr:`ScenarioInputs.connectivity`).
+    Recoverable oddities are warned (:class:`~drm.errors.DrmWarning`) and
+    kept in :attr:`ScenarioInputs.notes`, among them an inflow hydrograph
+    that ends before ``hazard.duration`` (the solver holds its last value).
 
     Parameters
     ----------
@@ -286,7 +332,9 @@ def load_inputs(scenario: Scenario) -> ScenarioInputs:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DrmWarning)
         read = _read_all(scenario, problems)
-    notes = tuple(dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, DrmWarning)))
+    notes = tuple(
+        dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, DrmWarning))
+    )
     for note in notes:  # shown even when problems follow: a warning may explain an error
         warnings.warn(note, DrmWarning, stacklevel=2)
     problems.raise_any()
@@ -324,12 +372,17 @@ def _read_all(scenario: Scenario, problems: _Problems) -> dict[str, Any]:
         )
         if dem is not None:
             check_covers(out["rainfall"], dem, str(hz.rainfall))
+    if out.get("rainfall") is not None:
+        for text in _rain_problems(out["rainfall"], scenario):
+            problems.add(f"hazard.rainfall ({hz.rainfall.name})", text)
     with problems.field("population.grid", pop.grid):
         out["population"] = io.read_population(
             pop.grid, like=dem, crs=pop.grid_crs, var=pop.grid_var
         )
         if dem is not None:
-            check_same_grid(dem, out["population"], (f"DEM ({hz.dem.name})", f"population ({pop.grid.name})"))
+            check_same_grid(
+                dem, out["population"], (f"DEM ({hz.dem.name})", f"population ({pop.grid.name})")
+            )
     if pop.zones is not None and dem is not None:
         with problems.field("population.zones", pop.zones):
             out.update(_zones(pop, dem))
@@ -348,6 +401,7 @@ def _read_all(scenario: Scenario, problems: _Problems) -> dict[str, Any]:
     if hz.landcover_classes is not None:
         with problems.field("hazard.landcover_classes", hz.landcover_classes):
             out["landcover_classes"] = io.read_landcover_classes(hz.landcover_classes)
+            _check_manning(out["landcover_classes"], hz.landcover_classes)
     if out.get("landcover") is not None and out.get("landcover_classes") is not None:
         with problems.field("hazard.landcover", hz.landcover):
             _check_codes(out["landcover"], out["landcover_classes"], hz.landcover_classes)
@@ -355,13 +409,16 @@ def _read_all(scenario: Scenario, problems: _Problems) -> dict[str, Any]:
     for i, inflow in enumerate(hz.inflows):
         with problems.field(f"hazard.inflows[{i}].hydrograph", inflow.hydrograph):
             inflows.append(io.read_hydrograph(inflow.hydrograph))
+            _check_hydrograph_end(inflows[-1], f"hazard.inflows[{i}]", inflow, hz.duration)
     out["inflows"] = tuple(inflows)
     if dem is not None:
         with problems.field("hazard.inflows"):
             points = _inflow_points(hz, crs)
             for i, (x, y) in enumerate(points):
                 if not _inside(np.array([x]), np.array([y]), dem)[0]:
-                    problems.add(f"hazard.inflows[{i}]", f"point x={x:.1f}, y={y:.1f} is outside the DEM")
+                    problems.add(
+                        f"hazard.inflows[{i}]", f"point x={x:.1f}, y={y:.1f} is outside the DEM"
+                    )
             out["inflow_points"] = tuple(points)
     with problems.field("evacuation.roads", ev.roads):
         roads = io.read_roads(ev.roads, crs=ev.roads_crs, to_crs=crs)
@@ -389,9 +446,16 @@ def _read_all(scenario: Scenario, problems: _Problems) -> dict[str, Any]:
             if dem is not None:
                 for text in io.tables.site_problems(out["warehouses"], dem, what="warehouse"):
                     problems.add("shelter.warehouses", text)
-    if sh.stock is not None:
+    _check_injects(scenario, out, problems)
+    standard = None
+    with problems.field("shelter.standard"):
+        # the run sizes every centre under it (drm.shelter.capacity), stock or not
+        standard = load_standard(sh.standard)
+        if "centres" in out:
+            capacity(out["centres"], standard)
+    if sh.stock is not None and standard is not None:
         with problems.field("shelter.stock", sh.stock):
-            stock = catalogue_units(io.read_stock(sh.stock), sh.standard, source=str(sh.stock))
+            stock = catalogue_units(io.read_stock(sh.stock), standard, source=str(sh.stock))
             out["stock"] = stock
             if "centres" in out:
                 known = set(out["centres"].index) | set(
@@ -480,10 +544,125 @@ def _check_census(population: xr.DataArray, zones: Any, census: pd.DataFrame, pa
 
 def _check_codes(landcover: xr.DataArray, classes: pd.DataFrame, table: Path | None) -> None:
     codes = landcover.values
-    present = set(np.unique(codes[np.isfinite(codes)]).astype(int))
-    unknown = sorted(present - set(classes.index.astype(int)))
+    present = {int(c) for c in np.unique(codes[np.isfinite(codes)])}
+    unknown = sorted(present - {int(c) for c in classes.index})
     if unknown:
+        cells = int(np.isin(codes, unknown).sum())
         raise InputError(
-            f"land-cover codes {unknown} are not in the class table"
-            f"{f' {table.name}' if table is not None else ''}; add a row for each"
+            f"land-cover codes {', '.join(map(str, unknown))} ({cells} cells) are not in the class "
+            f"table{f' {table.name}' if table is not None else ''} (codes "
+            f"{', '.join(str(int(c)) for c in classes.index)}); add a row for each"
         )
+
+
+def _check_manning(classes: pd.DataFrame, table: Path) -> None:
+    """Refuse a class table whose Manning's n leaves ``MANNING_N_RANGE`` (0.005-0.5 s m^-1/3)."""
+    lo, hi = MANNING_N_RANGE
+    n = classes["manning_n"].astype(float)
+    bad = n[~((n >= lo) & (n <= hi))]
+    if len(bad):
+        listed = ", ".join(f"code {int(c)}: {v:g}" for c, v in bad.items())
+        raise InputError(
+            f"manning_n outside {lo:g}-{hi:g} s m^-1/3 ({listed}); typical values are 0.013 "
+            "concrete, 0.035 pasture, 0.1 dense brush, 0.2-0.5 building blocks: check for a slip "
+            "such as 5 for 0.05"
+        )
+
+
+def _rain_problems(rain: xr.DataArray, scenario: Scenario) -> list[str]:
+    """The rain the solver would get above the world-record envelope, one message (or none).
+
+    The rain is the file's times ``hazard.rain_factor`` and, from their ``at``
+    on, every ``extra_rain`` inject (as :func:`drm.scenario.stages.hazard_setup`
+    scales it); each time step's peak cell is compared with
+    :func:`record_rain_mm` for the step's length.
+    """
+    hz = scenario.hazard
+    t = rain["time"].values.astype(float)
+    if t.size == 0:
+        return []
+    dt = np.diff(np.append(t, float(rain.attrs.get("interval_end_s", t[-1]))))
+    factor = np.full(t.size, float(hz.rain_factor))
+    for inject in scenario.injects:
+        if inject.extra_rain is not None:
+            factor = np.where(t >= inject.at, factor * inject.extra_rain, factor)
+    with np.errstate(over="ignore", invalid="ignore"):
+        peak = np.nanmax(rain.values.reshape(t.size, -1), axis=1) * factor  # m/s
+        depth_mm = peak * dt * 1000.0
+        record = np.where(dt > 0, record_rain_mm(np.where(dt > 0, dt, 1.0)), np.inf)
+        ratio = depth_mm / record
+    over = np.flatnonzero(ratio > 1.0)
+    if not over.size:
+        return []
+    k = int(over[np.argmax(ratio[over])])
+    scaled_by = [f"hazard.rain_factor = {hz.rain_factor:g}"] if hz.rain_factor != 1 else []
+    scaled_by += [
+        f"injects[{i}].extra_rain = {inject.extra_rain:g}"
+        for i, inject in enumerate(scenario.injects)
+        if inject.extra_rain is not None and t[k] >= inject.at
+    ]
+    after = f"after {' and '.join(scaled_by)}, " if scaled_by else ""
+    step = format_duration(dt[k])
+    return [
+        f"implausible rain: {after}the peak cell gets {_number(peak[k] * 3.6e6)} mm/h over the "
+        f"{step} step starting at {format_duration(t[k])} ({_number(depth_mm[k])} mm in {step}), "
+        f"above the world-record point rainfall for {step}, {record[k]:.0f} mm (the envelope "
+        f"R = 422·D^0.475 mm, D in hours, Jennings 1950); steps above it: {over.size} of {t.size}. "
+        "Check rain_factor and extra_rain injects, and the file's units (a depth read as a rate: "
+        "rainfall_accumulated)"
+    ]
+
+
+def _number(value: float) -> str:
+    """A number for messages, also one that overflowed float64."""
+    return f"{value:.4g}" if np.isfinite(value) else "over 1.8e+308"
+
+
+def _check_hydrograph_end(table: pd.DataFrame, key: str, spec: Any, duration_s: float) -> None:
+    """Warn when a hydrograph ends before the flood run does, saying what the solver assumes."""
+    end = float(table["time_s"].iloc[-1])
+    if end >= duration_s:
+        return
+    last = float(table["discharge_m3s"].iloc[-1]) * float(spec.scale)
+    scaled = f" (times scale = {spec.scale:g})" if spec.scale != 1 else ""
+    warnings.warn(
+        f"{key}.hydrograph ({spec.hydrograph.name}): the hydrograph ends at {format_duration(end)} "
+        f"({end:g} s) but hazard.duration runs the flood to {format_duration(duration_s)} "
+        f"({duration_s:g} s); after its last point the solver holds the discharge at its last "
+        f"value, {last:g} m3/s{scaled}, to the end of the run. Extend the file to "
+        f"{duration_s:g} s if the river falls (or rises) after that",
+        DrmWarning,
+        stacklevel=2,
+    )
+
+
+def _check_injects(scenario: Scenario, out: dict[str, Any], problems: _Problems) -> None:
+    """Injects must close centres and delay warehouses that exist (as close_road must name a road)."""
+    sh, ev = scenario.shelter, scenario.evacuation
+    centres, warehouses = out.get("centres"), out.get("warehouses")
+    for i, inject in enumerate(scenario.injects):
+        known = centres.index if centres is not None else None
+        if (
+            inject.close_centre is not None
+            and known is not None
+            and inject.close_centre not in known
+        ):
+            problems.add(
+                f"injects[{i}].close_centre",
+                f"unknown centre {inject.close_centre!r}; the centres in {ev.centres.name} are "
+                f"{', '.join(map(str, known))}: use one of these ids",
+            )
+        if inject.delay_warehouse is not None:
+            if sh.warehouses is None:
+                problems.add(
+                    f"injects[{i}].delay_warehouse",
+                    f"warehouse {inject.delay_warehouse!r}, but the scenario has no "
+                    "shelter.warehouses file: add one or drop the inject",
+                )
+            elif warehouses is not None and inject.delay_warehouse not in warehouses.index:
+                problems.add(
+                    f"injects[{i}].delay_warehouse",
+                    f"unknown warehouse {inject.delay_warehouse!r}; the warehouses in "
+                    f"{sh.warehouses.name} are {', '.join(map(str, warehouses.index))}: use one of "
+                    "these ids",
+                )

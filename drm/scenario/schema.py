@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -69,12 +70,12 @@ def _crs(value: Any) -> str:
 
     text = f"EPSG:{value}" if isinstance(value, int) and not isinstance(value, bool) else value
     if not isinstance(text, str) or not text.strip():
-        raise ValueError(f"expected a CRS such as \"EPSG:4326\" or 32619, got {value!r}")
+        raise ValueError(f'expected a CRS such as "EPSG:4326" or 32619, got {value!r}')
     try:
         CRS.from_user_input(text)
     except Exception:  # pyproj's CRSError
         raise ValueError(
-            f"{value!r} is not a CRS pyproj knows; use an EPSG code (\"EPSG:32619\") or WKT"
+            f'{value!r} is not a CRS pyproj knows; use an EPSG code ("EPSG:32619") or WKT'
         ) from None
     return text
 
@@ -102,6 +103,44 @@ def _timezone(value: Any) -> str:
 
 #: A coordinate reference system: ``"EPSG:32619"``, ``32619`` or WKT.
 CrsText = Annotated[str, BeforeValidator(_crs)]
+
+#: The Manning's n (s m^-1/3) a scenario may give, in a scenario key or a land-cover table:
+#: from below smooth concrete or glass (0.010-0.013 in Chow 1959, table 5-6) to above the
+#: highest values 2-D urban models give to building blocks (0.2-0.5). Outside it the number
+#: is almost surely a unit or typing slip (e.g. 5 for 0.05) that would run silently wrong.
+MANNING_N_RANGE = (0.005, 0.5)
+
+
+def _manning_n(value: float) -> float:
+    lo, hi = MANNING_N_RANGE
+    if not lo <= value <= hi:
+        raise ValueError(
+            f"Manning's n must lie in {lo:g}-{hi:g} s m^-1/3 (0.013 concrete, 0.035 pasture, "
+            "0.1 dense brush, 0.2-0.5 building blocks); check for a slip such as 5 for 0.05"
+        )
+    return value
+
+
+def _soil(value: str) -> str:
+    from drm.hazard.runoff import soil_textures
+
+    names = soil_textures().index
+    if value.lower() not in names:  # as drm.hazard.green_ampt_soil reads it: case-insensitive
+        close = difflib.get_close_matches(value.strip().lower(), list(names), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ValueError(
+            f"unknown soil texture; {hint}use one of {', '.join(names)} "
+            "(the USDA textures of Rawls, Brakensiek & Miller 1983)"
+        )
+    return value
+
+
+#: A Manning's n (s m^-1/3), finite and within ``MANNING_N_RANGE``.
+ManningN = Annotated[float, Field(allow_inf_nan=False), AfterValidator(_manning_n)]
+#: A multiplier (rain, discharge): finite and > 0.
+Factor = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+#: The design hyetographs that spread coarse rain steps (``hazard.rainfall_disaggregate``).
+Disaggregation = Literal["scs-ii", "scs-iii", "alternating-block", "uniform"]
 _CONFIG = ConfigDict(extra="forbid")
 
 
@@ -125,7 +164,7 @@ class Inflow:
     lon: float | None = Field(default=None, ge=-180, le=180)
     lat: float | None = Field(default=None, ge=-90, le=90)
     name: str = "river"
-    scale: float = Field(default=1.0, gt=0)
+    scale: Factor = 1.0
 
     @model_validator(mode="after")
     def _point(self) -> Inflow:
@@ -134,7 +173,9 @@ class Inflow:
         if xy not in ((True, True), (False, False)) or ll not in ((True, True), (False, False)):
             raise ValueError("give both x and y, or both lon and lat")
         if xy[0] == ll[0]:
-            raise ValueError("give the point as x, y (m, DEM CRS) or as lon, lat (degrees), not both")
+            raise ValueError(
+                "give the point as x, y (m, DEM CRS) or as lon, lat (degrees), not both"
+            )
         return self
 
 
@@ -144,7 +185,11 @@ class HazardSection:
 
     Roughness and curve number come from the land cover table when given
     (``manning_n``/``curve_number`` override them with one value); without
-    either, n = 0.04 and no infiltration. ``rain_factor`` scales the storm;
+    either, n = 0.04 and no infiltration. A Manning's n, here or in the
+    table, must lie in ``MANNING_N_RANGE`` (0.005-0.5 s m^-1/3). ``soil``
+    is a USDA texture name (:func:`drm.hazard.soil_textures`) for Green-Ampt.
+    ``rain_factor`` scales the storm (finite, > 0; the scaled rain must stay
+    below the world-record envelope, see :func:`drm.scenario.load_inputs`);
     ``resolution_m`` runs the solver on coarser cells (block means of the
     DEM) to trade detail for speed.
 
@@ -163,15 +208,15 @@ class HazardSection:
     rainfall_crs: CrsText | None = None
     rainfall_var: str | None = None
     rainfall_accumulated: bool | None = None
-    rainfall_disaggregate: Literal["scs-ii", "scs-iii", "alternating-block", "uniform"] | None = None
+    rainfall_disaggregate: Disaggregation | None = None
     landcover: Path | None = None
     landcover_crs: CrsText | None = None
     landcover_classes: Path | None = None
-    manning_n: float | None = Field(default=None, gt=0)
+    manning_n: ManningN | None = None
     curve_number: float | None = Field(default=None, gt=0, le=100)
     infiltration: Literal["scs", "green-ampt", "none"] = "scs"
-    soil: str | None = None
-    rain_factor: float = Field(default=1.0, gt=0)
+    soil: Annotated[str, AfterValidator(_soil)] | None = None
+    rain_factor: Factor = 1.0
     resolution_m: float | None = Field(default=None, gt=0)
     duration: Seconds = Field(default=24 * 3600.0, gt=0)
     output_interval: Seconds = Field(default=900.0, gt=0)
@@ -256,18 +301,24 @@ class PopulationSection:
     zone_id_field: str | None = None
     zone_name_field: str | None = None
     census: Path | None = None
-
-    @model_validator(mode="after")
-    def _check(self) -> PopulationSection:
-        polygons = self.zones is not None and self.zones.suffix.lower() in (".geojson", ".json", ".gpkg")
-        if (self.zone_id_field or self.zone_name_field) and not polygons:
-            raise ValueError("zone_id_field and zone_name_field need zones = a .geojson or .gpkg file")
-        if self.census is not None and self.zones is None:
-            raise ValueError("census needs zones (the census rows are per zone)")
-        return self
     risk_depth_m: float = Field(default=0.15, gt=0)
     shelter_fraction: float = Field(default=0.3, ge=0, le=1)
     household_size: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _check(self) -> PopulationSection:
+        polygons = self.zones is not None and self.zones.suffix.lower() in (
+            ".geojson",
+            ".json",
+            ".gpkg",
+        )
+        if (self.zone_id_field or self.zone_name_field) and not polygons:
+            raise ValueError(
+                "zone_id_field and zone_name_field need zones = a .geojson or .gpkg file"
+            )
+        if self.census is not None and self.zones is None:
+            raise ValueError("census needs zones (the census rows are per zone)")
+        return self
 
 
 @section
@@ -341,7 +392,7 @@ class Inject:
     at: Seconds
     close_road: str | None = None
     close_centre: str | None = None
-    extra_rain: float | None = Field(default=None, gt=0)
+    extra_rain: Factor | None = None
     delay_warehouse: str | None = None
     delay: Seconds | None = None
     note: str = ""
@@ -392,7 +443,9 @@ class EnsembleSection:
     def _check(self) -> EnsembleSection:
         t = self.thresholds
         if not t or any(not (v > 0) for v in t) or any(b <= a for a, b in pairwise(t)):
-            raise ValueError("thresholds must be depths > 0 m in increasing order, e.g. [0.15, 0.5, 1.0]")
+            raise ValueError(
+                "thresholds must be depths > 0 m in increasing order, e.g. [0.15, 0.5, 1.0]"
+            )
         return self
 
 

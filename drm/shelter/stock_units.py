@@ -129,7 +129,8 @@ def catalogue_units(
     Raises
     ------
     InputError
-        An item the catalogue does not know, or a unit it cannot convert to the item's.
+        Every item the catalogue does not know and every unit it cannot convert
+        to the item's, one row each, in one message.
 
     Examples
     --------
@@ -143,21 +144,23 @@ def catalogue_units(
     df = stock.reset_index(drop=True).copy()
     if "unit" not in df.columns:
         df["unit"] = "unit"
-    notes = []
+    notes, problems = [], []
     for k, row in df.iterrows():
         at = f"{source}: data row {k + 1} ({row['item']!r} at {row['site_id']!r})"
         if row["item"] not in catalogue.index:
-            raise InputError(
+            problems.append(
                 f"{at}: unknown item; the catalogue has {', '.join(catalogue.index)}. Rename the item, "
                 "or add it with a mass_kg column in a standard overrides file and pass standard="
             )
+            continue
         cat_unit = str(catalogue.loc[row["item"], "unit"])
         factor = _unit_factor(str(row["unit"]), cat_unit)
         if factor is None:
-            raise InputError(
+            problems.append(
                 f"{at}: unit {row['unit']!r} cannot be converted to {cat_unit!r}, the unit the "
                 f"catalogue counts {row['item']!r} in; give the quantity in {_accepted(cat_unit)}"
             )
+            continue
         if factor != 1.0:
             notes.append(
                 f"data row {k + 1}: {row['quantity']:g} {row['unit']} of {row['item']} = "
@@ -165,5 +168,7 @@ def catalogue_units(
             )
         df.loc[k, "quantity"] = float(row["quantity"]) * factor
         df.loc[k, "unit"] = cat_unit
+    if problems:  # every bad row at once, so that one validate names them all
+        raise InputError("; ".join(problems))
     df.attrs["unit_conversions"] = notes
     return df
