@@ -37,7 +37,6 @@ extensions = [
     "myst_parser",
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
-    "sphinx.ext.mathjax",
     "numpydoc",
 ]
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
@@ -58,6 +57,9 @@ numpydoc_attributes_as_param_list = True
 html_theme = "furo"
 html_title = f"drm {release}"
 html_static_path: list[str] = []
+# math as MathML written at build time (latex2mathml, see _add_mathml): the pages need no
+# MathJax script, so no network, and browsers render MathML natively
+html_math_renderer = "mathml"
 
 BENCHMARKS_README = REPO / "benchmarks" / "README.md"
 
@@ -118,7 +120,91 @@ def _validation_figures(app) -> None:
     validation.build(DOCS / "_generated" / "validation")
 
 
+#: MathML's named spaces (latex2mathml writes them for ``\,``, ``\!``, ...), which MathML Core,
+#: the part browsers render, does not know: as lengths.
+_SPACES = {"thinmathspace": 1 / 6, "mediummathspace": 2 / 9, "thickmathspace": 5 / 18}
+_NAMED_SPACE = re.compile(r'="(negative)?(thin|medium|thick)mathspace"')
+#: A backslash at the end of a line (not the end of ``\\``): TeX's control space.
+_CONTROL_SPACE = re.compile(r"(?<!\\)((?:\\\\)*)\\\n")
+
+
+def _mathml(translator, latex: str, block: bool) -> str:
+    """``latex`` as a MathML element; a warning (an error under -W) names what did not convert."""
+    from latex2mathml.converter import convert
+    from sphinx.util import logging
+
+    def length(m: re.Match) -> str:
+        em = _SPACES[m[2] + "mathspace"] * (-1 if m[1] else 1)
+        return f'="{em:.4f}em"'
+
+    try:
+        tex = _CONTROL_SPACE.sub(lambda m: m[1] + "\\ ", latex.strip())
+        mathml = _NAMED_SPACE.sub(length, convert(tex, display="block" if block else "inline"))
+    except Exception as err:  # latex2mathml raises its own errors, e.g. on an unclosed brace
+        mathml = None
+        why = f"{type(err).__name__} {err}".strip()
+    else:
+        why = "an unknown command" if "\\" in mathml else ""
+    if why:
+        logging.getLogger(__name__).warning(
+            "math not converted to MathML (%s): %r",
+            why,
+            latex,
+            location=translator.builder.current_docname,
+        )
+    return mathml if mathml and not why else f"<code>{translator.encode(latex)}</code>"
+
+
+def _visit_math(translator, node) -> None:
+    from docutils import nodes
+
+    translator.body.append(translator.starttag(node, "span", "", CLASS="math notranslate"))
+    translator.body.append(_mathml(translator, node.astext(), block=False) + "</span>")
+    raise nodes.SkipNode
+
+
+def _visit_displaymath(translator, node) -> None:
+    from docutils import nodes
+    from sphinx.util.math import get_node_equation_number
+
+    translator.body.append(translator.starttag(node, "div", CLASS="math notranslate"))
+    if node["number"]:
+        number = get_node_equation_number(translator, node)
+        translator.body.append(f'<span class="eqno">({number})')
+        translator.add_permalink_ref(node, "Link to this equation")
+        translator.body.append("</span>")
+    latex = node.astext()
+    # blank lines separate equations (as Sphinx's own math directive has it): one below the other
+    parts = [part for part in latex.split("\n\n") if part.strip()]
+    body = "".join(_mathml(translator, part, block=True) for part in parts)
+    translator.body.append(body + "</div>\n")
+    raise nodes.SkipNode
+
+
+#: Put in the head of each page with math: fonts with OpenType MATH tables (what stretches
+#: braces and roots), and a block equation too wide for the page scrolls sideways on its own.
+MATH_STYLE = (
+    "<style>math{font-family:'STIX Two Math','Cambria Math','Latin Modern Math',"
+    "'DejaVu Math TeX Gyre',math}"
+    "div.math{overflow-x:auto;overflow-y:hidden;padding:.25em 0}</style>"
+)
+
+
+def _math_style(app, pagename, templatename, context, doctree) -> None:
+    if context.get("has_maths_elements"):
+        context["metatags"] = context.get("metatags", "") + MATH_STYLE
+
+
+def _add_mathml(app) -> None:
+    """Register the ``mathml`` math renderer: MathML written into the page when it is built."""
+    app.add_html_math_renderer(
+        "mathml", inline_renderers=(_visit_math, None), block_renderers=(_visit_displaymath, None)
+    )
+    app.connect("html-page-context", _math_style)
+
+
 def setup(app):
+    _add_mathml(app)
     app.connect("builder-inited", _validation_figures)
     app.connect("source-read", _benchmark_tables)
     app.connect("autodoc-process-docstring", _constant_doc, priority=100)  # before numpydoc

@@ -5,15 +5,22 @@ pairs, its tables in ``_tables()`` and its grids in ``_datasets()``;
 :class:`ResultMixin` turns them into a short text block for the console, a
 small table for Jupyter and files on disk (:meth:`ResultMixin.to_files`).
 Tables are shown by their size in the text form and by their first rows in
-HTML. Each result also draws itself with its own ``plot()``.
+HTML, with times as durations (:func:`readable_times`); the files keep seconds.
+Each result also draws itself with its own ``plot()``. :func:`progress_bar`
+gives the long stages their bars, :class:`ReportView` shows a written
+``report.html`` inside a notebook.
 """
 
 from __future__ import annotations
 
 import html
+import importlib.util
 import os
 import re
+import sys
+import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +29,12 @@ import pandas as pd
 import xarray as xr
 
 from drm.clock import EventClock
+from drm.errors import DataNotFoundError
 from drm.io import write_grid, write_table
 from drm.units import format_duration
 
 __all__ = [
+    "ReportView",
     "ResultMixin",
     "add_clock_columns",
     "add_lonlat",
@@ -34,6 +43,8 @@ __all__ = [
     "fmt_when",
     "html_block",
     "local_name",
+    "progress_bar",
+    "readable_times",
     "text_block",
 ]
 
@@ -189,6 +200,128 @@ def add_lonlat(table: pd.DataFrame, crs: Any, x: str = "x", y: str = "y") -> pd.
     return out
 
 
+def progress_bar(show: bool | None, **options: Any) -> Any:
+    """A tqdm progress bar that loads the notebook machinery only when it is shown.
+
+    Parameters
+    ----------
+    show : bool or None
+        True: shown; False: hidden (a disabled bar: its updates cost nothing and
+        ``tqdm.auto`` is not imported); None: shown where someone watches it,
+        on a terminal (standard error is a TTY) or in a Jupyter kernel.
+    **options
+        Passed to tqdm: ``total``, ``desc``, ``unit``, ``leave``, ...
+
+    Returns
+    -------
+    tqdm.tqdm
+        In a Jupyter kernel with ipywidgets installed, the notebook widget of
+        ``tqdm.auto``; elsewhere, and in a kernel without ipywidgets, the plain
+        text bar on standard error, without tqdm's "IProgress not found" warning.
+
+    Examples
+    --------
+    >>> bar = progress_bar(False, total=3, desc="members")
+    >>> bar.disable, type(bar).__module__
+    (True, 'tqdm.std')
+    >>> bar.update(3)
+    >>> bar.close()
+    """
+    from tqdm.std import tqdm as plain
+
+    if show is None:
+        show = _in_kernel() or _on_terminal()
+    if not show:
+        return plain(disable=True, **options)
+    if _in_kernel() and importlib.util.find_spec("ipywidgets") is not None:
+        with warnings.catch_warnings():
+            # tqdm.auto's notices on choosing the widget (or on an ipywidgets too old for it)
+            warnings.simplefilter("ignore")
+            from tqdm.auto import tqdm as auto
+        return auto(disable=False, **options)
+    return plain(disable=False, **options)
+
+
+def _in_kernel() -> bool:
+    """Whether this runs in a Jupyter kernel (the test tqdm.auto makes to choose its widget)."""
+    return "ipykernel.zmqshell" in sys.modules or "IPython.utils._process_emscripten" in sys.modules
+
+
+def _on_terminal() -> bool:
+    try:
+        return bool(sys.stderr.isatty())
+    except (AttributeError, ValueError):  # no stderr, or a closed one
+        return False
+
+
+def readable_times(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``table`` with its times as :class:`pandas.Timedelta`, for people to read.
+
+    drm's tables, and the CSV files written from them, hold times in seconds:
+    times since the start of the event (``arrival_s``) and durations
+    (``clearance_s``), all named ``*_s`` (or ``time``). This is the form shown
+    in Jupyter and by :meth:`drm.scenario.ScenarioResult.tables` with
+    ``readable=True``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A table whose numeric columns (and index) named ``*_s`` or ``time`` hold seconds.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Those columns (and the index) as ``timedelta64``, rounded to the
+        second and named without the ``_s`` (``first_at_risk_s`` ->
+        ``first_at_risk``; a name already taken keeps the ``_s``); NaN and inf
+        ("never") become NaT. Every other column, the clock times
+        (``*_local``) included, is kept as it is.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"arrival_s": [12180.0, float("inf")], "persons": [3.0, 4.0]},
+    ...                  index=pd.Index([0.0, 90.0], name="time_s"))
+    >>> r = readable_times(t)
+    >>> r.columns.tolist(), r.index.name, r["arrival"].dtype.kind  # m: timedelta64
+    (['arrival', 'persons'], 'time', 'm')
+    >>> r["arrival"].tolist()
+    [Timedelta('0 days 03:23:00'), NaT]
+    """
+    out = table.copy()
+    renames = {}
+    for name in out.columns:
+        if _is_seconds(name, out[name]):
+            out[name] = _timedelta(out[name].to_numpy(float))
+            short = name.removesuffix("_s")
+            if short != name and short not in out.columns:
+                renames[name] = short
+    if _is_seconds(out.index.name, out.index):
+        short = out.index.name.removesuffix("_s")
+        taken = short != out.index.name and short in out.columns
+        out.index = pd.Index(
+            _timedelta(out.index.to_numpy(float)), name=out.index.name if taken else short
+        )
+    return out.rename(columns=renames)
+
+
+def _is_seconds(name: Any, values: Any) -> bool:
+    return (
+        isinstance(name, str)
+        and (name.endswith("_s") or name == "time")
+        and pd.api.types.is_numeric_dtype(values.dtype)
+        and not pd.api.types.is_bool_dtype(values.dtype)
+    )
+
+
+def _timedelta(seconds: np.ndarray) -> pd.TimedeltaIndex:
+    finite = np.where(np.isfinite(seconds), seconds, np.nan)
+    return pd.to_timedelta(finite, unit="s").round("s")
+
+
+def _fmt_timedelta(value: Any) -> str:
+    return "-" if pd.isna(value) else format_duration(value.total_seconds())
+
+
 def text_block(
     title: str, rows: Sequence[tuple[str, Any]], tables: Sequence[tuple[str, pd.DataFrame]] = ()
 ) -> str:
@@ -211,7 +344,20 @@ def html_block(
     parts = [f"<b>{html.escape(title)}</b><table>{body}</table>"]
     for label, table in tables:
         parts.append(f"<p><b>{html.escape(label)}</b> ({len(table)} rows)</p>")
-        parts.append(table.head(12).to_html(max_cols=14, float_format=lambda v: f"{v:,.4g}"))
+        head = table.head(12)
+        # durations as 3h23m, not pandas' "0 days 03:23:00" (nor "-1 days +22:44:00")
+        formatters = {c: _fmt_timedelta for c, dtype in head.dtypes.items() if dtype.kind == "m"}
+        if isinstance(head.index, pd.TimedeltaIndex):
+            head = head.set_axis(
+                pd.Index([_fmt_timedelta(v) for v in head.index], name=head.index.name)
+            )
+        parts.append(
+            head.to_html(
+                max_cols=14,
+                float_format=lambda v: f"{v:,.4g}",
+                formatters=formatters or None,
+            )
+        )
     return "".join(parts)
 
 
@@ -238,7 +384,8 @@ class ResultMixin:
         return text_block(type(self).__name__, self._summary(), self._tables())
 
     def _repr_html_(self) -> str:
-        return html_block(type(self).__name__, self._summary(), self._tables())
+        tables = [(label, readable_times(table)) for label, table in self._tables()]
+        return html_block(type(self).__name__, self._summary(), tables)
 
     def to_files(self, folder: str | os.PathLike[str], *, prefix: str = "") -> dict[str, Path]:
         """Write the result's tables as CSV and its grids as NetCDF, each file atomically.
@@ -285,6 +432,67 @@ class ResultMixin:
             name = prefix + _snake(label)
             files[name] = write_grid(ds, out / f"{name}.nc")
         return files
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """A written ``report.html``, shown in place by Jupyter.
+
+    :meth:`drm.scenario.ScenarioResult.report` returns one. The report is one
+    self-contained page (its figures are inside it), so the notebook shows it
+    in a frame of its own (``srcdoc``), its styles apart from the notebook's.
+
+    Attributes
+    ----------
+    path : pathlib.Path
+        The report file.
+    height : int
+        Height of the frame in the notebook (CSS pixels).
+
+    Raises
+    ------
+    DataNotFoundError
+        ``path`` is not a file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> page = Path(tempfile.mkdtemp()) / "report.html"
+    >>> _ = page.write_text("<html><body><h1>Valle Alto</h1></body></html>", encoding="utf-8")
+    >>> view = ReportView(page, height=600)
+    >>> view._repr_html_()[:59]
+    '<iframe title="report.html" style="width:100%;height:600px;'
+    >>> "&lt;h1&gt;Valle Alto&lt;/h1&gt;" in view._repr_html_()
+    True
+    """
+
+    path: Path
+    height: int = 800
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", Path(self.path))
+        if not self.path.is_file():
+            raise DataNotFoundError(
+                f"report not found: {self.path}; run drm.run_scenario(scenario, out_dir) "
+                "to write report.html into out_dir"
+            )
+
+    @property
+    def html(self) -> str:
+        """The page, as written (UTF-8)."""
+        return self.path.read_text(encoding="utf-8")
+
+    def __repr__(self) -> str:
+        return f"ReportView({str(self.path)!r}): open it in a browser, or show it in Jupyter"
+
+    def _repr_html_(self) -> str:
+        # srcdoc keeps the page apart from the notebook; scripts run, in a null origin
+        return (
+            f'<iframe title="{html.escape(self.path.name)}" '
+            f'style="width:100%;height:{int(self.height)}px;border:1px solid #ccc" '
+            f'sandbox="allow-scripts allow-popups" srcdoc="{html.escape(self.html, quote=True)}">'
+            "</iframe>"
+        )
 
 
 def _snake(label: str) -> str:

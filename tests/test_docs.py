@@ -18,6 +18,7 @@ import doctest
 import json
 import re
 import shlex
+import sys
 import tomllib
 import warnings
 from pathlib import Path
@@ -165,3 +166,47 @@ def test_getting_started_has_the_readme_commands(name):
     assert block.startswith("```")
     assert block.endswith("```")
     assert block in page, f"docs/getting-started.md lacks README.md's {name} block:\n{block}"
+
+
+def test_math_is_mathml_written_at_build_time_without_a_script(tmp_path, monkeypatch):
+    """The pages' math is converted when the docs are built: no MathJax, nothing from the network."""
+    import runpy
+
+    pytest.importorskip("latex2mathml")  # the docs extra
+    build_main = pytest.importorskip("sphinx.cmd.build").build_main
+
+    monkeypatch.setattr(sys, "path", list(sys.path))  # conf.py puts docs/figures on it
+    conf = runpy.run_path(str(DOCS / "conf.py"))
+    assert conf["html_math_renderer"] == "mathml"
+    assert not [e for e in conf["extensions"] if "mathjax" in e]
+    assert not any("mathjax" in k for k in conf), "a mathjax_* setting would load a script"
+    # the methods pages, built with the docs' own renderer
+    src = tmp_path / "src"
+    src.mkdir()
+    pages = sorted((DOCS / "methods").glob("*.md"))
+    for page in pages:
+        (src / page.name).write_text(page.read_text(encoding="utf-8"), encoding="utf-8")
+    (src / "conf.py").write_text(
+        "import runpy\n"
+        f"_docs = runpy.run_path({str(DOCS / 'conf.py')!r})\n"
+        "extensions = ['myst_parser']\n"
+        "myst_enable_extensions = _docs['myst_enable_extensions']\n"
+        "html_math_renderer = _docs['html_math_renderer']\n"
+        "def setup(app):\n"
+        "    _docs['_add_mathml'](app)\n",
+        encoding="utf-8",
+    )
+    log = tmp_path / "warnings.txt"
+    assert build_main(["-q", "-b", "html", "-w", str(log), str(src), str(tmp_path / "html")]) == 0
+    assert "math not converted" not in log.read_text(encoding="utf-8")
+    formulas = 0
+    for page in pages:
+        built = (tmp_path / "html" / f"{page.stem}.html").read_text(encoding="utf-8")
+        assert not re.search(r"<script[^>]*mathjax|https?://[^\"' ]*mathjax", built, re.I), page
+        assert "\\(" not in built, f"{page.name}: inline math left as TeX"
+        assert "\\[" not in built, f"{page.name}: display math left as TeX"
+        formulas += built.count("<math ")
+        if "$" in page.read_text(encoding="utf-8"):
+            assert "<math " in built, page.name
+            assert "font-family:'STIX Two Math'" in built, f"{page.name}: no math fonts"
+    assert formulas >= 50  # 83 when this was written

@@ -240,11 +240,44 @@ class EvacuationResult(ResultMixin):
             "largest_road_queue": float(self.roads["max_queue"].max()) if len(self.roads) else 0.0,
         }
 
+    def persons_safe_by_place(self) -> pd.Series:
+        """Persons safe, split by where: registered at a centre or on safe ground.
+
+        Returns
+        -------
+        pandas.Series
+            ``centres`` and ``safe ground`` (persons); they add up to the
+            ``persons_safe`` of :meth:`summary`.
+
+        Examples
+        --------
+        >>> import networkx as nx, pandas as pd
+        >>> G = nx.MultiDiGraph(crs="EPSG:32619")
+        >>> G.add_node(0, x=0.0, y=0.0); G.add_node(1, x=600.0, y=0.0)
+        >>> _ = G.add_edge(0, 1, travel_time=500.0, capacity_persons_h=3600.0)
+        >>> h = pd.DataFrame({"node": [0, 0], "persons": [4.0, 3.0], "departure_s": [0.0, 60.0]})
+        >>> c = pd.DataFrame({"node": [1], "capacity_persons": [100]}, index=["school"])
+        >>> r = simulate_evacuation(G, h, c, registration_persons_h=3600, progress=False)
+        >>> r.persons_safe_by_place().to_dict()
+        {'centres': 7.0, 'safe ground': 0.0}
+        """
+        safe = self.households[self.households["outcome"] == "safe"]
+        on_ground = safe["centre"] == SAFE_GROUND
+        return pd.Series(
+            {
+                "centres": float(safe.loc[~on_ground, "persons"].sum()),
+                SAFE_GROUND: float(safe.loc[on_ground, "persons"].sum()),
+            },
+            name="persons",
+        )
+
     def _summary(self) -> list[tuple[str, Any]]:
         s = self.summary()
+        place = self.persons_safe_by_place()
         return [
             ("households / persons", f"{s['households']:,} / {s['persons']:,.0f} ({self.mode})"),
-            ("safe in a centre", f"{s['persons_safe']:,.0f}"),
+            ("safe in a centre", f"{place['centres']:,.0f}"),
+            ("safe on safe ground (no shelter needed)", f"{place[SAFE_GROUND]:,.0f}"),
             ("caught by water", f"{s['persons_caught']:,.0f}"),
             ("stranded (no open road)", f"{s['persons_stranded']:,.0f}"),
             ("turned away (every centre full)", f"{s['persons_no_space']:,.0f}"),
@@ -284,7 +317,7 @@ class EvacuationResult(ResultMixin):
         for k, (col, label) in enumerate(
             [
                 ("departed", "departed"),
-                ("safe", "safe in a centre"),
+                ("safe", "safe (centres and safe ground)"),
                 ("en_route", "on the way"),
                 ("caught", "caught by water"),
             ]
@@ -699,9 +732,9 @@ def _run(
     env: simpy.Environment, end: float | None, progress: bool | None, active: list[int]
 ) -> None:
     """Run to ``end`` (or until every household has finished), with a progress bar over simulated time."""
-    from tqdm.auto import tqdm
+    from drm._display import progress_bar
 
-    bar = tqdm(unit="s", desc="evacuation", disable=None if progress else True, leave=False)
+    bar = progress_bar(None if progress else False, unit="s", desc="evacuation", leave=False)
 
     def monitor():
         last = env.now

@@ -691,10 +691,10 @@ def simulate_flood(
     writer = FrameWriter(dem, out_times, attrs, output_path)
     writer.write_initial(h)
 
-    from tqdm.auto import tqdm
+    from drm._display import progress_bar
 
-    bar = tqdm(
-        total=duration_s, unit="s", desc="flood", disable=None if progress else True, leave=False
+    bar = progress_bar(
+        None if progress else False, total=duration_s, unit="s", desc="flood", leave=False
     )
     t = 0.0
     steps = 0

@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from drm._display import ResultMixin, add_clock_columns, add_lonlat
+from drm._display import ReportView, ResultMixin, add_clock_columns, add_lonlat, readable_times
 from drm.clock import EventClock
+from drm.errors import DrmError
 from drm.grids import get_crs
 from drm.hazard.store import save_flood
 from drm.io import write_json, write_table
@@ -141,18 +142,34 @@ class ScenarioResult(ResultMixin):
             ("evacuation order", _clock(s["warning"]["order_time_s"], clock)),
             ("first water in a zone with people", _clock(s["warning"]["first_arrival_s"], clock)),
             ("latest safe order (earliest zone)", _clock(s["warning"]["latest_order_s"], clock)),
-            ("safe / caught / no place", f"{ev.get('persons_safe', 0):,.0f} / "
-             f"{ev.get('persons_caught', 0):,.0f} / {ev.get('persons_no_space', 0):,.0f}"),
+            *self._outcomes(),
             ("clearance after the order", format_duration(ev.get("clearance_time_s", float("nan")))),
             ("centres used", f"{s['centres']['used']} of {s['centres']['candidates']}"),
             ("outputs", str(self.out_dir) if self.out_dir is not None else "not written"),
+        ]  # fmt: skip
+
+    def _outcomes(self) -> list[tuple[str, str]]:
+        """Where the people ended, as the evacuation's own summary counts them."""
+        if self.evacuation is None:
+            return [("evacuation", "none (no order)")]
+        ev = self.evacuation.summary()
+        place = self.evacuation.persons_safe_by_place()
+        return [
+            ("in centres / on safe ground", f"{place['centres']:,.0f} / {place['safe ground']:,.0f}"),
+            ("caught / turned away (no space) / stranded / stayed",
+             f"{ev['persons_caught']:,.0f} / {ev['persons_no_space']:,.0f} / "
+             f"{ev['persons_stranded']:,.0f} / {ev['persons_stayed']:,.0f}"),
         ]  # fmt: skip
 
     def _tables(self) -> list[tuple[str, pd.DataFrame]]:
         return [("zones", self.zones_table())]
 
     def zones_table(self) -> pd.DataFrame:
-        """People at risk per zone joined with the zone's decision clock (latest order time)."""
+        """People at risk per zone joined with the zone's decision clock (latest order time).
+
+        Times in seconds, as ``zones.csv`` holds them; ``tables(readable=True)["zones"]``
+        is the same table with its times as :class:`pandas.Timedelta`.
+        """
         zones = self.exposure.zones.copy()
         if self.decision is not None:
             zones = zones.join(
@@ -160,8 +177,19 @@ class ScenarioResult(ResultMixin):
             )
         return zones
 
-    def tables(self) -> dict[str, pd.DataFrame]:
-        """The run's tables by file stem, with clock times and lat/lon for people to read.
+    def tables(self, *, readable: bool = False) -> dict[str, pd.DataFrame]:
+        """The run's tables by file stem, with clock times and lat/lon; times as durations to read.
+
+        Parameters
+        ----------
+        readable : bool
+            False (default): the tables as the CSV files of :meth:`to_files` hold
+            them, every time and duration in seconds (``*_s`` columns). True: the
+            form for reading, in a notebook say (and the one the Jupyter display
+            of the result shows): those columns as :class:`pandas.Timedelta`
+            (``arrival_s`` -> ``arrival``, ``0 days 03:23:00``), rounded to the
+            second, NaN and "never" (inf) as NaT (see
+            :func:`drm._display.readable_times`).
 
         Returns
         -------
@@ -174,14 +202,23 @@ class ScenarioResult(ResultMixin):
             (``"2026-10-03 14:30 -04"``) when the event start is known; beside
             every site's ``x``/``y`` (m, the DEM's CRS) ``lat``/``lon`` (WGS 84 degrees,
             6 decimals; ``caught_lat``/``caught_lon`` beside ``caught_x``/``caught_y``).
+
+        Examples
+        --------
+        >>> result = drm.run_scenario("valle_alto", progress=False)  # doctest: +SKIP
+        >>> result.tables()["zones"]["first_at_risk_s"].iloc[0]  # doctest: +SKIP
+        np.float64(5400.0)
+        >>> result.tables(readable=True)["zones"]["first_at_risk"].iloc[0]  # doctest: +SKIP
+        Timedelta('0 days 01:30:00')
         """
         clock, crs = self.clock, get_crs(self.inputs.dem)
-        return {
+        tables = {
             stem: _with_sites(
                 add_clock_columns(table, clock, CLOCK_COLUMNS), crs
             )
             for stem, table in self._raw_tables().items()
         }
+        return {k: readable_times(t) for k, t in tables.items()} if readable else tables
 
     def _raw_tables(self) -> dict[str, pd.DataFrame]:
         out: dict[str, pd.DataFrame] = {"zones": self.zones_table()}
@@ -244,6 +281,38 @@ class ScenarioResult(ResultMixin):
         for stem, table in self.tables().items():
             files[prefix + stem] = write_table(table, out / f"{prefix}{stem}.csv")
         return files
+
+    def report(self, height: int = 800) -> ReportView:
+        """The run's ``report.html``, shown in place by Jupyter (``result.report()`` in a cell).
+
+        Parameters
+        ----------
+        height : int
+            Height of the frame in the notebook (CSS pixels).
+
+        Returns
+        -------
+        ReportView
+            Its ``path`` is the report file; its ``html`` the page.
+
+        Raises
+        ------
+        DrmError
+            The run wrote no output folder (``out_dir`` was None).
+        DataNotFoundError
+            The folder holds no ``report.html`` (deleted, or written by a run that stopped).
+
+        Examples
+        --------
+        >>> result = drm.run_scenario("valle_alto", "results/valle_alto", progress=False)  # doctest: +SKIP
+        >>> result.report()  # doctest: +SKIP
+        """
+        if self.out_dir is None:
+            raise DrmError(
+                f"{self.scenario.name}: this run wrote no output folder, so there is no report to "
+                "show; run it with one, drm.run_scenario(scenario, out_dir), then call .report()"
+            )
+        return ReportView(self.files.get("report", self.out_dir / "report.html"), height=height)
 
     def plot(self) -> Any:
         """The run at a glance: maximum depth with the centres, and people at risk, safe and caught over time.
