@@ -30,9 +30,8 @@ import pandas as pd
 from drm.clock import EventClock
 from drm.evacuation.simulation import SAFE_GROUND
 from drm.report.i18n import Text
-from drm.report.tables import LATE, RunOutputs
+from drm.report.tables import LATE, MEASURED_UNITS, RunOutputs, whole_unless_measured
 from drm.report.webmap import read_map_layers
-from drm.shelter.needs import whole_units
 
 __all__ = [
     "ZoneDecision",
@@ -258,7 +257,7 @@ def _row(d: ZoneDecision, text: Text, clock: EventClock, order_given: bool) -> s
     if d.caught >= _ANYONE:
         flags.append(text("dec_caught", n=text.number(d.caught)))
     cells.append(" ".join(f"<span class='bad'>{_e(f)}</span>" for f in flags))
-    return f"<tr class='zone act-{act}'>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+    return f"<tr class='zone zone-{act}'>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
 
 
 def _zone_table(decisions: list[ZoneDecision], text: Text, clock: EventClock, order_given: bool,
@@ -281,14 +280,6 @@ def _zone_table(decisions: list[ZoneDecision], text: Text, clock: EventClock, or
                  f"{_e(text('act_no_action'))}</b> {idle_line}</td></tr>")  # fmt: skip
     head = "".join(f"<th>{_e(h)}</th>" for h in heads)
     return f"<table class='decisions'><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
-
-
-#: Units of items measured rather than counted: their quantities stay as they are.
-_MEASURED = ("l", "kg", "g", "m", "m2", "m²", "m3", "m³")
-
-
-def _whole_unless_measured(quantity: float, unit: str) -> float:
-    return float(quantity) if unit.strip().lower() in _MEASURED else float(whole_units(quantity))
 
 
 def preposition(out: RunOutputs) -> pd.DataFrame:
@@ -321,7 +312,7 @@ def preposition(out: RunOutputs) -> pd.DataFrame:
     s = summary.reset_index() if "centre" not in summary.columns else summary
     short = s[s["unmet"] > 1e-6 * np.maximum(s["demand"], 1.0)].copy()
     short["quantity"] = [
-        _whole_unless_measured(q, str(u))
+        whole_unless_measured(q, str(u))
         for q, u in zip(short["unmet"], short["unit"], strict=True)
     ]
     short = short.assign(_share=short["unmet"] / short["demand"]).sort_values(
@@ -343,7 +334,7 @@ def _preposition_html(out: RunOutputs, text: Text) -> str:
         name = str(centres.loc[cid, "name"]) if known else ""
         items = "; ".join(
             f"{text.item(str(r.item))}: {text.amount(r.quantity)}"
-            + (f" {text.unit(str(r.unit))}" if str(r.unit).strip().lower() in _MEASURED else "")
+            + (f" {text.unit(str(r.unit))}" if str(r.unit).strip().lower() in MEASURED_UNITS else "")
             for r in g.itertuples()
         )
         rows.append(f"<tr><td>{_e(f'{cid} {name}'.strip())}</td><td>{_e(items)}</td></tr>")
@@ -404,7 +395,8 @@ def shortfalls(out: RunOutputs, text: Text) -> list[tuple[str, bool]]:
         if ev and (n >= _ANYONE or key != "persons_stranded"):
             lines.append((text(sentence, n=text.number(n)), n >= _ANYONE))
     lines += _stockout_lines(out, text, clock)
-    lines += _cut_road_lines(out, text, clock)
+    if ev:  # roads cut before the clearance ended: only a run with evacuees can say
+        lines += _cut_road_lines(out, text, clock)
     return lines
 
 
@@ -457,7 +449,7 @@ def first_screen(out: RunOutputs, text: Text) -> str:
     -------
     str
         ``<section id='first'>`` with the shortfall list (``li.bad`` in red,
-        ``li.met`` otherwise), the zone-to-centre table (``tr.zone``, the
+        ``li.met`` otherwise), the zone-to-centre table (``tr.zone`` with ``zone-evacuate`` or ``zone-prepare``, the
         no-action zones in one ``tr.zone.idle``) and the stock to preposition
         per centre (``table.preposition``).
 

@@ -23,6 +23,7 @@ from drm.errors import DataNotFoundError
 from drm.evacuation.simulation import SAFE_GROUND
 from drm.io._files import read_run_manifest
 from drm.report.i18n import Text
+from drm.shelter.needs import whole_units
 
 __all__ = [
     "LATE",
@@ -54,6 +55,23 @@ _CSV = {
     "shelter_stockouts": None,
     "shelter_summary": None,
 }
+#: Units of items measured rather than counted (litres, kilograms, ...): their quantities stay as they are.
+MEASURED_UNITS = ("l", "kg", "g", "m", "m2", "m²", "m3", "m³")
+
+
+def whole_unless_measured(quantity: float, unit: str) -> float:
+    """A quantity of an item as a person hands it out: counted items (kits, rations) rounded up to whole units.
+
+    Examples
+    --------
+    >>> whole_unless_measured(0.2, "kit"), whole_unless_measured(42775.9, "L")
+    (1.0, 42775.9)
+    """
+    if pd.isna(quantity) or str(unit).strip().lower() in MEASURED_UNITS:
+        return float(quantity)
+    return float(whole_units(quantity))
+
+
 #: Decision statuses of zones where the order came too late.
 LATE = ("too late", "after arrival")
 #: Assessment units of yes/no checks and shortfalls that are an action, not an amount.
@@ -354,8 +372,8 @@ def stock_table(out: RunOutputs, text: Text) -> Table | None:
             Cell(text.item(str(item))),
             Cell(unit),
             Cell(text.amount(r["stock_start"])),
-            Cell(text.amount(r["demand"])),
-            Cell(text.amount(r["unmet"]), "flag" if short else "ok"),
+            Cell(text.amount(whole_unless_measured(r["demand"], r["unit"]))),
+            Cell(text.amount(whole_unless_measured(r["unmet"], r["unit"])), "flag" if short else "ok"),
             Cell(text.percent(r["fill_rate"]), "flag" if short else "ok"),
             Cell(text.duration(r["first_stockout_s"]) if np.isfinite(r["first_stockout_s"]) else text("never")),
             _num(text, r["days_of_cover_at_peak"], 1) if np.isfinite(r["days_of_cover_at_peak"]) else Cell("–"),

@@ -55,7 +55,7 @@ def _text(fragment: str) -> str:
 
 def _rows(first: str) -> list[list[str]]:
     """The zone-to-centre table's rows of zones to act on, as cell texts."""
-    rows = re.findall(r"<tr class='zone act-(?:evacuate|prepare)'>(.*?)</tr>", first, re.S)
+    rows = re.findall(r"<tr class='zone zone-(?:evacuate|prepare)'>(.*?)</tr>", first, re.S)
     return [[_text(c) for c in re.findall(r"<td>(.*?)</td>", r, re.S)] for r in rows]
 
 

@@ -50,8 +50,9 @@ def test_ten_year_storm_says_no_order_and_no_centre_used(valle_alto_10yr_run, tm
     first = _text(_first(page))
     n = Text("en").number(s["exposure"]["persons_at_risk"])
     assert f"No evacuation order was given, with {n} people at risk." in first
+    assert "No road the evacuees use is cut" not in first  # nobody evacuated: nothing to say of roads
     # every zone to act on says the run gave no order
-    rows = re.findall(r"<tr class='zone act-evacuate'>(.*?)</tr>", _first(page), re.S)
+    rows = re.findall(r"<tr class='zone zone-evacuate'>(.*?)</tr>", _first(page), re.S)
     assert len(rows) == 10
     assert all("No order was given in this run." in _text(r) for r in rows)
     # no green card; the latest safe order card is flagged
