@@ -1,7 +1,13 @@
 """The ``drm`` command: ``drm run``, ``drm validate``, ``drm list``, ``drm exercise``, ``drm ensemble``, ``drm report``.
 
 A :class:`~drm.errors.DrmError` becomes one line on stderr and exit code 2;
-anything else is a bug and keeps its traceback.
+anything else is a bug and keeps its traceback. ``-q``/``--quiet`` and
+``-v``/``--verbose`` go before or after the command (``drm -q run x`` or
+``drm run x -q``); they set the level of drm's own logger only (its messages
+go to stderr as ``drm: ...``), so other libraries' information messages stay
+out. ``--language`` of ``drm run`` and ``drm exercise`` sets the language of
+what people read (report, figures, situation reports); CSV column names and
+the JSON keys stay English, for programs.
 """
 
 from __future__ import annotations
@@ -11,11 +17,40 @@ import logging
 import sys
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from drm._version import __version__
 from drm.errors import DrmError, DrmWarning
 
+if TYPE_CHECKING:
+    from drm.scenario.schema import Scenario
+
 __all__ = ["main"]
+
+log = logging.getLogger("drm")
+
+_SCENARIO_HELP = (
+    "scenario file (a .toml path) or built-in scenario name, with or without .toml (drm list)"
+)
+_LANGUAGE_HELP = (
+    "language of what people read: report.html, figure labels, situation reports "
+    "(default: the scenario's language); CSV column names and JSON keys stay English"
+)
+
+
+def _verbosity(p: argparse.ArgumentParser, *, command: bool) -> None:
+    """``-q`` and ``-v`` on the main parser and on every command's (``drm run x -q`` too)."""
+    # a command's parser must not reset what was given before the command: no default there
+    default = argparse.SUPPRESS if command else False
+    p.add_argument(
+        "-q", "--quiet", action="store_true", default=default,
+        help="print warnings and errors only (no progress bars, no drm information messages)",
+    )  # fmt: skip
+    p.add_argument(
+        "-v", "--verbose", action="store_true", default=default,
+        help="also print drm's debug messages",
+    )  # fmt: skip
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,25 +59,29 @@ def _parser() -> argparse.ArgumentParser:
         description="Flood early warning, evacuation and shelter planning from scenario files.",
     )
     p.add_argument("--version", action="version", version=f"drm {__version__}")
-    p.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    _verbosity(p, command=False)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     run = sub.add_parser("run", help="run a scenario and write its outputs")
-    run.add_argument("scenario", help="scenario file (.toml) or built-in scenario name")
+    run.add_argument("scenario", help=_SCENARIO_HELP)
     run.add_argument(
         "--overwrite",
         action="store_true",
         help="replace another scenario's results in the output folder (only drm's own files)",
     )
     run.add_argument(
-        "--out", "-o", default=None, help="output folder (default: results/<scenario name>)"
+        "--out",
+        "-o",
+        default=None,
+        help="output folder (default: results/<file name without .toml>)",
     )
+    run.add_argument("--language", choices=("en", "es"), default=None, help=_LANGUAGE_HELP)
     val = sub.add_parser("validate", help="check a scenario file and its inputs without running it")
-    val.add_argument("scenario", help="scenario file (.toml) or built-in scenario name")
-    sub.add_parser("list", help="list the built-in scenarios")
+    val.add_argument("scenario", help=_SCENARIO_HELP)
+    sub.add_parser("list", help="list the built-in scenarios: file name and title")
     ex = sub.add_parser(
         "exercise", help="tabletop exercise: step through a scenario with situation reports"
     )
-    ex.add_argument("scenario", help="scenario file (.toml) or built-in scenario name")
+    ex.add_argument("scenario", help=_SCENARIO_HELP)
     ex.add_argument("--step", default="1h", help="time between situation reports (default 1h)")
     ex.add_argument(
         "--until", default=None, help="last report time (default: the end of the flood run)"
@@ -50,11 +89,22 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument(
         "--pause", action="store_true", help="wait for Enter between reports (on a terminal)"
     )
+    ex.add_argument("--language", choices=("en", "es"), default=None, help=_LANGUAGE_HELP)
+    ex.add_argument(
+        "--out", "-o", default=None,
+        help="also write the run's outputs and situation_reports.md into this folder "
+        "(default: print the reports only, write nothing)",
+    )  # fmt: skip
+    ex.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace another scenario's results in the --out folder (only drm's own files)",
+    )
     ens = sub.add_parser(
         "ensemble",
         help="run a scenario for many rain members in parallel; write probabilities and their spread",
     )
-    ens.add_argument("scenario", help="scenario file (.toml) or built-in scenario name")
+    ens.add_argument("scenario", help=_SCENARIO_HELP)
     ens.add_argument(
         "--members", "-n", type=int, default=None,
         help="number of members (default: the scenario's [ensemble] members)",
@@ -65,10 +115,16 @@ def _parser() -> argparse.ArgumentParser:
         "(default: local processes)",
     )  # fmt: skip
     ens.add_argument(
-        "--workers", type=int, default=None, help="local worker processes (default: the cores available)"
+        "--workers",
+        type=int,
+        default=None,
+        help="local worker processes (default: the cores available)",
     )
     ens.add_argument(
-        "--out", "-o", default=None, help="output folder (default: results/<scenario name>_ensemble)"
+        "--out",
+        "-o",
+        default=None,
+        help="output folder (default: results/<scenario name>_ensemble)",
     )
     ens.add_argument(
         "--retries", type=int, default=2, help="extra attempts for a failing member (default 2)"
@@ -80,7 +136,39 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument(
         "--language", choices=("en", "es"), default=None, help="default: the scenario's language"
     )
+    for command in sub.choices.values():
+        _verbosity(command, command=True)
     return p
+
+
+class _Lines(logging.Formatter):
+    """``drm: message``; ``drm: warning: message`` from WARNING up, as drm's warnings print."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        kind = "warning: " if record.levelno >= logging.WARNING else ""
+        return f"drm: {kind}{record.getMessage()}"
+
+
+def _scenario(args: argparse.Namespace) -> Scenario:
+    """The scenario named on the command line, in the ``--language`` asked for."""
+    import dataclasses
+
+    from drm.scenario import load_scenario
+
+    sc = load_scenario(args.scenario)
+    language = getattr(args, "language", None)
+    if language is not None and language != sc.language:
+        # the language is not part of the scenario's identity: a rerun in the other
+        # language replaces the same folder's files (drm.scenario.folder)
+        sc = dataclasses.replace(sc, language=language)
+    log.debug("scenario %s (%s), language %s", sc.source, sc.name, sc.language)
+    return sc
+
+
+def _files_line(sc: Scenario, out: Path, files: dict[str, Path]) -> str:
+    """``ok: NAME — outputs in OUT: a.csv, b.png, ...``, each file once (drm.gpkg holds several layers)."""
+    names = sorted({Path(p).name for p in files.values()})
+    return f"ok: {sc.name} — outputs in {out}: {', '.join(names)}"
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -107,26 +195,25 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from pathlib import Path
+    from drm.scenario import run_scenario
 
-    from drm.scenario import load_scenario, run_scenario
-
-    sc = load_scenario(args.scenario)
+    sc = _scenario(args)
     out = (
         Path(args.out)
         if args.out
         else Path("results") / (sc.source.stem if sc.source else "scenario")
     )
+    log.debug("output folder %s", out)
     result = run_scenario(sc, out, progress=not args.quiet, overwrite=args.overwrite)
-    print(
-        f"ok: {sc.name} — outputs in {out}: {', '.join(sorted(p.name for p in result.files.values()))}"
-    )
+    print(_files_line(sc, out, result.files))
     return 0
 
 
 def _cmd_exercise(args: argparse.Namespace) -> int:
-    from drm.scenario import load_scenario, run_scenario
-    from drm.scenario.exercise import situation_reports
+    from drm.report.i18n import Text
+    from drm.scenario import run_scenario
+    from drm.scenario.exercise import situation_reports, write_situation_reports
+    from drm.scenario.folder import finish_output
     from drm.units import parse_duration
 
     step = parse_duration(args.step, "--step")
@@ -135,22 +222,40 @@ def _cmd_exercise(args: argparse.Namespace) -> int:
         from drm.errors import InputError
 
         raise InputError("--step must be longer than 0")
-    sc = load_scenario(args.scenario)
-    result = run_scenario(sc, progress=not args.quiet)
-    print(f"EXERCISE: {sc.name}")
+    if args.overwrite and not args.out:
+        from drm.errors import InputError
+
+        raise InputError(
+            "--overwrite applies to an --out folder: give --out DIR, or leave --overwrite out"
+        )
+    sc = _scenario(args)
+    out = Path(args.out) if args.out else None
+    result = run_scenario(sc, out, progress=not args.quiet, overwrite=args.overwrite)
+    text = Text(sc.language)
+    print(text("sr_exercise", name=sc.name))
     if sc.description:
         print(sc.description)
-    reports = situation_reports(result, step, until)
+    reports = situation_reports(result, step, until, language=sc.language)
+    if out is not None:
+        path = write_situation_reports(
+            reports,
+            out / "situation_reports.md",
+            title=sc.name,
+            description=sc.description,
+            language=sc.language,
+        )
+        files = {**result.files, "situation_reports": path}
+        finish_output(out, sc, files)  # the manifest lists the reports too
     for k, report in enumerate(reports):
         print(report.text())
         if args.pause and sys.stdin.isatty() and k < len(reports) - 1:
-            input("(Enter for the next report) ")
+            input(text("sr_next"))
+    if out is not None:
+        print(_files_line(sc, out, files))
     return 0
 
 
 def _cmd_ensemble(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from drm.ensemble import run_ensemble
     from drm.scenario import load_scenario
 
@@ -187,9 +292,20 @@ def _cmd_list(_: argparse.Namespace) -> int:
 
     from drm._resources import builtin_root
 
-    for path in sorted((builtin_root() / "scenarios").glob("*.toml")):
-        name = tomllib.loads(path.read_text(encoding="utf-8")).get("name", "")
-        print(f"{path.stem:24s} {name}")
+    paths = sorted((builtin_root() / "scenarios").glob("*.toml"))
+    rows = [("FILE", "TITLE")]
+    rows += [
+        (p.name, str(tomllib.loads(p.read_text(encoding="utf-8")).get("name", ""))) for p in paths
+    ]
+    width = max(len(file) for file, _ in rows)
+    for file, title in rows:
+        print(f"{file:<{width}}  {title}".rstrip())
+    if paths:
+        stem = "valle_alto" if any(p.stem == "valle_alto" for p in paths) else paths[0].stem
+        print(
+            f"run one by name or file name (drm run {stem}, drm run {stem}.toml), "
+            "or give the path of any scenario file"
+        )
     return 0
 
 
@@ -200,10 +316,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    logging.basicConfig(
-        format="drm: %(message)s", level=logging.WARNING if args.quiet else logging.INFO
-    )
-    logging.getLogger("numba").setLevel(logging.WARNING)
+    if args.quiet and args.verbose:
+        parser.error("-q/--quiet and -v/--verbose exclude each other; give one of them")
+    # drm's own logger only: other libraries' INFO messages (pyogrio's "Created 13 records") stay out
+    saved = (log.handlers[:], log.level, log.propagate)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Lines())
+    log.handlers = [handler]
+    log.setLevel(logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO)
+    log.propagate = False
     default_show = warnings.showwarning
 
     def show(message, category, filename, lineno, file=None, line=None):  # type: ignore[no-untyped-def]
@@ -229,6 +350,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     finally:
         warnings.showwarning = default_show
+        log.handlers, log.propagate = saved[0], saved[2]
+        log.setLevel(saved[1])
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,6 +1,12 @@
-"""Tabletop exercise mode: situation reports through the sample scenario's timeline."""
+"""Tabletop exercise mode: situation reports through the sample scenario's timeline.
+
+The reports' Spanish text and ``drm exercise --language`` are checked in
+tests/test_language.py.
+"""
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pytest
@@ -11,7 +17,8 @@ from drm.scenario.exercise import situation_reports
 
 @pytest.fixture(scope="module")
 def reports(valle_alto_run):
-    return situation_reports(valle_alto_run, step_s=1800.0, until_s=6 * 3600.0)
+    # the sample scenario is Spanish; these checks read the English words
+    return situation_reports(valle_alto_run, step_s=1800.0, until_s=6 * 3600.0, language="en")
 
 
 def test_one_report_per_step_until_the_end(reports):
@@ -55,8 +62,38 @@ def test_text_has_the_headline_lines(reports):
     assert "bridge-2" in text
 
 
-def test_cli_exercise_prints_reports(capsys):
-    assert main(["-q", "exercise", "valle_alto", "--step", "2h", "--until", "4h"]) == 0
+def test_cli_exercise_prints_reports_and_writes_them_with_the_outputs(tmp_path, capsys):
+    out_dir = tmp_path / "exercise"
+    argv = ["exercise", "valle_alto", "--step", "2h", "--until", "4h", "--language", "en"]
+    assert main([*argv, "--out", str(out_dir), "-q"]) == 0
     out = capsys.readouterr().out
+    assert out.startswith("EXERCISE: Valle Alto, 100-year storm\n")
     assert out.count("--- T+") == 2
     assert "--- T+4h" in out
+    assert "evacuation order GIVEN" in out  # English although the scenario says language = "es"
+    # the run's outputs, in English, and the reports as Markdown, listed in the manifest
+    md = (out_dir / "situation_reports.md").read_text(encoding="utf-8")
+    assert md.startswith("# EXERCISE: Valle Alto, 100-year storm\n")
+    assert md.count("\n## T+") == 2
+    assert "- roads closed: 2 (bridge-2)" in md  # the inject closes bridge 2 at 3h
+    printed = [
+        line for line in out.splitlines() if line.startswith(("rain ", "water: ", "people: "))
+    ]
+    assert len(printed) == 6
+    assert all(f"- {line}" in md for line in printed)  # the same reports as printed
+    manifest = json.loads((out_dir / "drm-manifest.json").read_text(encoding="utf-8"))
+    assert "situation_reports.md" in manifest["files"]
+    assert "report.html" in manifest["files"]
+    assert "<html lang='en'" in (out_dir / "report.html").read_text(encoding="utf-8")
+    assert not (out_dir / "INCOMPLETE").exists()
+    assert not list(out_dir.glob("*.tmp"))
+    assert out.splitlines()[-1].startswith(
+        f"ok: Valle Alto, 100-year storm — outputs in {out_dir}: "
+    )
+    assert out.splitlines()[-1].count("situation_reports.md") == 1
+
+
+def test_cli_exercise_overwrite_needs_out(capsys):
+    assert main(["exercise", "valle_alto", "--overwrite"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("drm: error: --overwrite applies to an --out folder")

@@ -8,23 +8,32 @@ safe or caught, centre occupancy, and the injects that just happened. Each
 report is headed by the elapsed time and, when the event start is known, the
 local clock time (``T+14h30m (2026-10-03 14:30 -04)``); the first report says
 once when the event starts, or that the start is unknown.
+
+The reports are written in English or Spanish (``language``, default: the
+scenario's) through :class:`drm.report.i18n.Text`, with the language's
+number separators (``1,234`` / ``1.234``); clock times are written as the
+report writes them (``2026-10-03 14:30 -04``). :func:`write_situation_reports`
+saves them as one Markdown file (``drm exercise --out``).
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from drm.io import atomic_path
+from drm.report.i18n import Text
 from drm.scenario.stages import inject_road_closures
-from drm.scenario.summary import NO_START
 from drm.units import format_duration
 
 if TYPE_CHECKING:
     from drm.scenario.result import ScenarioResult
 
-__all__ = ["SituationReport", "situation_reports"]
+__all__ = ["SituationReport", "situation_reports", "write_situation_reports"]
 
 LEVELS = ("green", "yellow", "orange", "red")
 
@@ -59,35 +68,86 @@ class SituationReport:
     zones_past_latest_order: list[str]
     local: str | None = None
     note: str = ""
+    language: str = "en"
 
-    def text(self) -> str:
-        """The report as a few lines of plain text."""
-        t = format_duration(self.time_s) + (f" ({self.local})" if self.local else "")
-        lines = [self.note] if self.note else []
-        lines.append(f"--- T+{t} ---")
-        lines.append(
-            f"rain {self.rain_mm_h:.0f} mm/h (last hour {self.rain_last_hour_mm:.0f} mm); alert {self.alert.upper()}; "
-            f"evacuation order {'GIVEN' if self.order_given else 'not given'}"
-        )
-        lines.append(
-            f"water: {self.flooded_km2:.2f} km² flooded, deepest {self.max_depth_m:.1f} m; "
-            f"{self.persons_at_risk_now:,.0f} people in water now"
-            + (f"; water in {', '.join(self.zones_reached)}" if self.zones_reached else "")
-        )
-        roads = f"roads closed: {self.roads_closed}"
+    def _lines(self) -> tuple[str, list[str]]:
+        """The heading (``T+3h30m (2026-10-03 03:30 -04)``) and the report's lines."""
+        text = Text(self.language)
+        n = text.number
+        heading = "T+" + format_duration(self.time_s) + (f" ({self.local})" if self.local else "")
+        order = text("sr_order_given") if self.order_given else text("sr_order_not_given")
+        lines = [
+            text(
+                "sr_rain",
+                rate=n(self.rain_mm_h),
+                last=n(self.rain_last_hour_mm),
+                level=text(f"level_{self.alert}").upper(),
+                order=order,
+            ),
+            text(
+                "sr_water",
+                area=n(self.flooded_km2, 2),
+                depth=n(self.max_depth_m, 1),
+                n=n(self.persons_at_risk_now),
+            )
+            + (
+                text("sr_water_in", zones=", ".join(self.zones_reached))
+                if self.zones_reached
+                else ""
+            ),
+        ]
+        roads = text("sr_roads", n=self.roads_closed)
         if self.named_roads_closed:
             roads += f" ({', '.join(self.named_roads_closed)})"
         lines.append(roads)
         lines.append(
-            f"people: {self.departed:,.0f} left home, {self.safe:,.0f} safe, {self.en_route:,.0f} on the way "
-            f"({self.queued:,.0f} queuing), {self.caught:,.0f} caught by water"
+            text(
+                "sr_people",
+                departed=n(self.departed),
+                safe=n(self.safe),
+                en_route=n(self.en_route),
+                queued=n(self.queued),
+                caught=n(self.caught),
+            )
         )
         if self.centres_over_90pct:
-            lines.append(f"centres nearly full: {', '.join(self.centres_over_90pct)}")
+            lines.append(text("sr_centres_full", centres=", ".join(self.centres_over_90pct)))
         if self.zones_past_latest_order:
-            lines.append(f"TOO LATE to order safely for: {', '.join(self.zones_past_latest_order)}")
-        lines += [f"INJECT: {note}" for note in self.injects]
-        return "\n".join(lines)
+            lines.append(text("sr_too_late", zones=", ".join(self.zones_past_latest_order)))
+        lines += [text("sr_inject", note=note) for note in self.injects]
+        return heading, lines
+
+    def text(self) -> str:
+        """The report as a few lines of plain text, in the report's ``language``.
+
+        Examples
+        --------
+        >>> r = SituationReport(5400.0, 4.2, 3.9, "orange", True, 0.125, 2.31, 1234.4, ["Centro"],
+        ...                     2, ["bridge-2"], 1500.0, 1200.0, 0.0, 250.0, 50.0, [], [], [],
+        ...                     local="2026-10-03 01:30 -04", language="es")
+        >>> print(r.text())
+        --- T+1h30m (2026-10-03 01:30 -04) ---
+        lluvia 4 mm/h (última hora 4 mm); alerta NARANJA; orden de evacuación DADA
+        agua: 0,12 km² inundados, profundidad máxima 2,3 m; 1.234 personas en el agua ahora; agua en Centro
+        vías cerradas: 2 (bridge-2)
+        personas: 1.500 salieron de casa, 1.200 a salvo, 250 en camino (50 en cola), 0 alcanzadas por el agua
+        """
+        heading, lines = self._lines()
+        return "\n".join([*([self.note] if self.note else []), f"--- {heading} ---", *lines])
+
+    def markdown(self) -> str:
+        """The report as Markdown: the note, a ``##`` heading, then one bullet a line.
+
+        Examples
+        --------
+        >>> r = SituationReport(3600.0, 0.0, 0.0, "green", False, 0.0, 0.0, 0.0, [], 0, [],
+        ...                     0.0, 0.0, 0.0, 0.0, 0.0, [], [], [])
+        >>> print(r.markdown().splitlines()[0])
+        ## T+1h00m
+        """
+        heading, lines = self._lines()
+        parts = [self.note, ""] if self.note else []
+        return "\n".join([*parts, f"## {heading}", "", *(f"- {line}" for line in lines)])
 
 
 def _at(index: np.ndarray, t: float) -> int:
@@ -96,7 +156,11 @@ def _at(index: np.ndarray, t: float) -> int:
 
 
 def situation_reports(
-    result: ScenarioResult, step_s: float, until_s: float | None = None
+    result: ScenarioResult,
+    step_s: float,
+    until_s: float | None = None,
+    *,
+    language: str | None = None,
 ) -> list[SituationReport]:
     """Situation reports every ``step_s`` seconds from the start until ``until_s``.
 
@@ -108,11 +172,22 @@ def situation_reports(
         Time between reports (s).
     until_s : float, optional
         Last report time (s); default: the end of the flood run.
+    language : {"en", "es"}, optional
+        Language of the reports' text (default: the scenario's ``language``);
+        an unknown one raises :class:`~drm.errors.InputError`.
 
     Returns
     -------
     list of SituationReport
+
+    Examples
+    --------
+    >>> result = drm.run_scenario("valle_alto", progress=False)  # doctest: +SKIP
+    >>> reports = situation_reports(result, 3600.0, 4 * 3600.0, language="es")  # doctest: +SKIP
+    >>> reports[2].text().splitlines()[1]  # doctest: +SKIP
+    'lluvia 5 mm/h (última hora 5 mm); alerta VERDE; orden de evacuación DADA'
     """
+    text = Text(language or result.scenario.language)
     flood = result.flood.ds
     end = float(flood["time"].values[-1]) if until_s is None else float(until_s)
     times = np.arange(step_s, end + 1e-9, step_s)
@@ -144,7 +219,7 @@ def situation_reports(
     ev = result.evacuation
     clock = result.clock
     start_note = (
-        f"event start: {clock.label(0.0)} ({clock.tz}); clock times are local" if clock.known else NO_START
+        text("sr_start", at=clock.label(0.0), tz=clock.tz) if clock.known else text("sr_no_start")
     )
     reports = []
     previous = 0.0
@@ -170,14 +245,12 @@ def situation_reports(
         tl = exposure.timeline
         at_risk_now = float(tl["total"].iloc[_at(tl.index.to_numpy(float), t)]) if len(tl) else 0.0
         reached = [
-            str(zone_label[z]) or f"zone {z}"
+            text.zone_name(z, zone_label[z])
             for z in zones.index
             if zones.loc[z, "first_at_risk_s"] <= t
         ]
         closed = closed_at <= t
-        named = sorted(
-            {n for n, c in zip(names, closed, strict=True) if c and n}
-        )
+        named = sorted({n for n, c in zip(names, closed, strict=True) if c and n})
         counts = {"departed": 0.0, "safe": 0.0, "caught": 0.0, "en_route": 0.0, "queued": 0.0}
         if ev is not None:
             tl_ev = ev.timeline
@@ -198,12 +271,12 @@ def situation_reports(
         ):
             table = result.decision.table
             late = [
-                str(zone_label.get(z, z)) or f"zone {z}"
+                text.zone_name(z, zone_label.get(z, z))
                 for z in table.index
                 if table.loc[z, "latest_order_s"] <= t
             ]
         injects = [
-            (inj.note or _inject_text(inj))
+            (inj.note or _inject_text(text, inj))
             for inj in result.scenario.injects
             if previous < inj.at <= t
         ]
@@ -225,6 +298,7 @@ def situation_reports(
                 zones_past_latest_order=late,
                 local=clock.label(float(t)),
                 note=start_note if not reports else "",
+                language=text.language,
                 **counts,
             )
         )
@@ -232,11 +306,68 @@ def situation_reports(
     return reports
 
 
-def _inject_text(inject: Any) -> str:
+def _inject_text(text: Text, inject: Any) -> str:
     if inject.close_road:
-        return f"road {inject.close_road} closed"
+        return text("sr_inject_road", road=inject.close_road)
     if inject.close_centre:
-        return f"centre {inject.close_centre} unavailable"
+        return text("sr_inject_centre", centre=inject.close_centre)
     if inject.extra_rain:
-        return f"rain x{inject.extra_rain:g} from now on"
-    return f"warehouse {inject.delay_warehouse} delayed by {format_duration(inject.delay or 0.0)}"
+        factor = f"{inject.extra_rain:g}"
+        return text(
+            "sr_inject_rain", factor=factor.replace(".", ",") if text.language == "es" else factor
+        )
+    return text(
+        "sr_inject_warehouse",
+        warehouse=inject.delay_warehouse,
+        delay=format_duration(inject.delay or 0.0),
+    )
+
+
+def write_situation_reports(
+    reports: list[SituationReport],
+    path: str | os.PathLike[str],
+    *,
+    title: str,
+    description: str = "",
+    language: str = "en",
+) -> Path:
+    """Write situation reports as one Markdown file, atomically.
+
+    Parameters
+    ----------
+    reports : list of SituationReport
+        From :func:`situation_reports`.
+    path : str or path-like
+        The file to write (``situation_reports.md``); its folder is created.
+    title : str
+        The scenario's name, in the first heading ("EXERCISE: ..." / "EJERCICIO: ...").
+    description : str
+        The scenario's description, shown under the heading as written.
+    language : {"en", "es"}
+        Language of the heading (the reports carry their own).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> r = SituationReport(3600.0, 0.0, 0.0, "green", False, 0.0, 0.0, 0.0, [], 0, [],
+    ...                     0.0, 0.0, 0.0, 0.0, 0.0, [], [], [], language="es")
+    >>> p = write_situation_reports([r], pathlib.Path(tempfile.mkdtemp()) / "sr.md",
+    ...                             title="Valle Alto", language="es")
+    >>> p.read_text(encoding="utf-8").splitlines()[0]
+    '# EJERCICIO: Valle Alto'
+    """
+    text = Text(language)
+    parts = [f"# {text('sr_exercise', name=title)}", ""]
+    if description:
+        parts += [description, ""]
+    for report in reports:
+        parts += [report.markdown(), ""]
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        tmp.write_text("\n".join(parts), encoding="utf-8")
+    return target
