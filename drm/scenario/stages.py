@@ -26,7 +26,7 @@ import xarray as xr
 from drm import io
 from drm.errors import DrmWarning, InputError
 from drm.grids import check_grid, xy_to_rowcol
-from drm.scenario.cache import flood_key, read_cached_flood, write_cached_flood
+from drm.scenario.cache import flood_key
 from drm.scenario.inputs import ScenarioInputs
 from drm.scenario.schema import Scenario
 
@@ -132,9 +132,7 @@ def hazard_setup(scenario: Scenario, inputs: ScenarioInputs) -> HazardSetup:
             table.assign(discharge_m3s=table["discharge_m3s"] * spec.scale),
             name=spec.name,
         )
-        for spec, table, (x, y) in zip(
-            hz.inflows, inputs.inflows, inputs.inflow_points, strict=True
-        )
+        for spec, table, (x, y) in zip(hz.inflows, inputs.inflows, inputs.inflow_points, strict=True)
     )
     return HazardSetup(
         dem=dem,
@@ -155,16 +153,15 @@ def flood_stage(
 ) -> Any:
     """The flood of the scenario, from the cache when an identical run is there (:func:`drm.scenario.cache.flood_key`).
 
-    A new flood is written to ``cache/flood-<key>.nc`` for the next run, with its
-    checksum; a cached flood that fails its checksum is run again
-    (:func:`drm.scenario.cache.read_cached_flood`).
+    A new flood is written to ``cache/flood-<key>.nc`` for the next run.
     """
     from drm.hazard import simulate_flood
+    from drm.hazard.store import load_flood, save_flood
 
-    path = Path(cache) / f"flood-{flood_key(scenario, inputs, setup)}.nc"
-    cached = read_cached_flood(path)
-    if cached is not None:
-        return cached
+    path = Path(cache) / f"flood-{flood_key(scenario, inputs)}.nc"
+    if path.exists():
+        log.info("flood: reusing the cached run %s", path.name)
+        return load_flood(path)
     hz = scenario.hazard
     result = simulate_flood(
         setup.dem,
@@ -182,7 +179,7 @@ def flood_stage(
         alpha=hz.alpha,
         progress=progress,
     )
-    write_cached_flood(result, path)
+    save_flood(result, path)
     return result
 
 
@@ -606,10 +603,6 @@ def shelter_stage(
         seed=scenario.seed,
     )
     assessment = assess(
-        used,
-        operations,
-        sh.standard,
-        hazard=used["max_depth_m"],
-        depth_threshold_m=scenario.evacuation.centre_max_depth_m,  # the rule that excluded centres
+        used, operations, sh.standard, hazard=used["max_depth_m"], depth_threshold_m=0.0
     )
     return ShelterStage(operations, assessment)
