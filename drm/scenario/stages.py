@@ -603,6 +603,10 @@ def shelter_stage(
         seed=scenario.seed,
     )
     assessment = assess(
-        used, operations, sh.standard, hazard=used["max_depth_m"], depth_threshold_m=0.0
+        used,
+        operations,
+        sh.standard,
+        hazard=used["max_depth_m"],
+        depth_threshold_m=scenario.evacuation.centre_max_depth_m,  # the rule that excluded centres
     )
     return ShelterStage(operations, assessment)
