@@ -22,6 +22,7 @@ __all__ = [
     "GridError",
     "InputError",
     "MissingDependencyError",
+    "RunInterrupted",
     "ScenarioError",
     "SolverError",
     "UnitError",
@@ -58,6 +59,14 @@ class MissingDependencyError(DrmError, ImportError):
 
 class SolverError(DrmError, RuntimeError):
     """A numerical method failed (instability, infeasibility) in a way the user can act on."""
+
+
+class RunInterrupted(DrmError, KeyboardInterrupt):
+    """A run stopped by Ctrl-C (SIGINT) or SIGTERM, its workers stopped; what had finished is kept.
+
+    Also a :class:`KeyboardInterrupt`, so ``except KeyboardInterrupt`` sees it;
+    being a :class:`DrmError`, ``drm`` prints it as one line with exit code 2.
+    """
 
 
 class DrmWarning(UserWarning):

@@ -18,15 +18,31 @@ error, and the others go on. Members write their own outputs
 
 To avoid oversubscribing the cores, each member's flood solver uses
 ``max(1, cores // members running at once on the machine)`` numba threads.
+
+Stopping: when the run is interrupted (Ctrl-C, SIGTERM, an error in this
+process) the local workers are stopped at once (SIGUSR1: they leave through
+Python, cleaning up; SIGKILL for one still there 3 s later), their running members
+lost (a member is complete only with its marker, so nothing half-written
+counts) and queued ones never started; on dask, this run's members are
+cancelled. A local worker also exits by itself within about half a second
+when the process that started it is gone, even killed with SIGKILL: it
+watches that process from a thread (and, on Linux, asks the kernel to kill
+it when its own parent, the fork server, dies), so no orphan goes on
+computing members for nobody. dask's own worker processes do the same when
+their LocalCluster's process dies.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
 import shutil
+import signal
 import socket
+import sys
+import threading
 import time
 import uuid
 from collections import deque
@@ -129,6 +145,104 @@ def _use_threads(threads: int) -> None:
     numba.set_num_threads(max(1, min(threads, pool)))
 
 
+def _proc_stat(pid: int) -> tuple[str, int] | None:
+    """State letter and start time (clock ticks after boot) of a Linux process; None if it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2 :].split()  # after "pid (name) "
+    return fields[0], int(fields[19])
+
+
+def _identity(pid: int) -> tuple[int, int | None]:
+    """A process as its id and, on Linux, its start time (so a recycled id is not mistaken for it)."""
+    stat = _proc_stat(pid) if sys.platform.startswith("linux") else None
+    return pid, None if stat is None else stat[1]
+
+
+def _gone(pid: int, start: int | None) -> bool:
+    """Whether the process ``(pid, start)`` of :func:`_identity` has ended (a zombie counts as ended)."""
+    if start is not None:
+        stat = _proc_stat(pid)
+        return stat is None or stat[0] in "ZXx" or stat[1] != start
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, not ours to signal
+        return False
+    return False
+
+
+def _watch(pid: int, start: int | None, interval_s: float) -> None:
+    """In a worker: when the run's process is gone, stop this worker (its member abandoned)."""
+    while not _gone(pid, start):
+        time.sleep(interval_s)
+    if _STOP is not None:
+        os.kill(os.getpid(), _STOP)  # leave through Python, cleaning up (_leave)
+        time.sleep(1.0)
+    os._exit(1)  # still here: nobody will hand this worker its end-of-work marker
+
+
+def _die_with_parent() -> None:
+    """On Linux, ask the kernel to kill this process when its parent process ends."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - no prctl
+        pass
+
+
+#: The signal that asks a local worker to stop (SIGTERM keeps its default, immediate end,
+#: which the pool itself relies on when it breaks).
+_STOP = getattr(signal, "SIGUSR1", None)
+#: Set in a worker by :data:`_STOP`: it starts no member any more.
+_leaving: list[int] = []
+
+
+def _leave(signum: int, frame: Any) -> None:
+    """The stop signal in a worker: leave through Python, so that files and semaphores are cleaned up.
+
+    An idle worker exits at once; a busy one abandons its member (its
+    scratch folder and temporary files removed on the way out), turns down
+    any member still queued for it (:func:`_pool_member`) and exits when the
+    stopping pool hands it its end-of-work marker.
+    """
+    _leaving.append(signum)
+    raise SystemExit(128 + signum)
+
+
+def _pool_member(task: MemberTask) -> dict[str, Any]:
+    """:func:`run_member` in a pool worker, unless the worker is being stopped."""
+    if _leaving:
+        raise SystemExit(128 + _leaving[0])
+    return run_member(task)
+
+
+def _init_worker(threads: int, run: tuple[int, int | None], interval_s: float = 0.5) -> None:
+    """Start a local worker: numba threads, Ctrl-C left to the run, exit when the run is gone.
+
+    The worker's parent is the fork server, which outlives the run as long as
+    any worker lives; so the worker watches the run's own process (``run``,
+    from :func:`_identity`) every ``interval_s`` seconds from a daemon thread,
+    and stops itself when it is gone (SIGUSR1, see :func:`_leave`, then
+    ``os._exit`` a second later). The kernel's parent-death signal covers the fork server's death.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C: the run stops the workers
+    if _STOP is not None:
+        signal.signal(_STOP, _leave)
+    _die_with_parent()
+    threading.Thread(
+        target=_watch, args=(*run, interval_s), name="drm-watch-run", daemon=True
+    ).start()
+    _use_threads(threads)
+
+
 def worker_context() -> multiprocessing.context.BaseContext:
     """The start method of worker processes: a fork server with the pipeline imported, else spawn.
 
@@ -209,8 +323,30 @@ def run_serial(tasks: Iterable[MemberTask], retries: int) -> Generator[Finished,
 
 def _pool(n_workers: int, threads: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
-        n_workers, mp_context=worker_context(), initializer=_use_threads, initargs=(threads,)
+        n_workers,
+        mp_context=worker_context(),
+        initializer=_init_worker,
+        initargs=(threads, _identity(os.getpid())),
     )
+
+
+def _stop(pool: ProcessPoolExecutor, grace_s: float = 3.0) -> None:
+    """Stop a pool now: queued members cancelled, the workers asked to stop, killed after ``grace_s``."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for w in workers:
+        if w.is_alive():
+            if _STOP is None:  # pragma: no cover - Windows
+                w.terminate()
+            else:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(w.pid, _STOP)  # type: ignore[arg-type]
+    deadline = time.monotonic() + grace_s
+    for w in workers:
+        w.join(max(0.0, deadline - time.monotonic()))
+        if w.is_alive():  # e.g. blocked on a queue lock that a killed worker held
+            w.kill()
+            w.join(1.0)
 
 
 def _fill(
@@ -223,7 +359,7 @@ def _fill(
     """Submit queued members until ``n_workers`` are in flight; True when the pool is broken."""
     while queue and len(running) < n_workers:
         try:
-            fut = pool.submit(run_member, queue[0])
+            fut = pool.submit(_pool_member, queue[0])
         except BrokenProcessPool:  # a worker died since the last look
             return True
         task = queue.popleft()
@@ -240,6 +376,7 @@ def run_processes(
     attempts: dict[int, int] = {}
     running: dict[Future[dict[str, Any]], MemberTask] = {}
     pool = _pool(n_workers, threads)
+    ended = False
     try:
         while queue or running:
             broken = _fill(pool, queue, running, attempts, n_workers)
@@ -266,8 +403,12 @@ def run_processes(
                     queue.appendleft(running.pop(fut))
                 pool.shutdown(wait=True, cancel_futures=True)
                 pool = _pool(n_workers, threads)
+        ended = True
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        if ended:
+            pool.shutdown(wait=True)
+        else:  # interrupted, or the caller stopped reading: no member goes on running
+            _stop(pool)
 
 
 def _probe(address: str) -> None:
@@ -370,6 +511,7 @@ def run_dask(
     from distributed import as_completed
 
     client, opened = _client(scheduler, n_workers)
+    futures: dict[Any, MemberTask] = {}
     try:
         todo = list(tasks)
         if threads is not None:
@@ -395,5 +537,10 @@ def run_dask(
                 yield Finished(task, record, None, None)
             fut.release()
     finally:
+        if futures:  # interrupted: the cluster runs none of this run's members any more
+            try:
+                client.cancel(list(futures))
+            except Exception as err:  # pragma: no cover - the cluster is gone already
+                log.debug("ensemble: cancelling the members on dask failed: %s", _message(err))
         for thing in opened:
             thing.close()

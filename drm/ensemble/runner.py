@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
-from collections.abc import Callable, Generator, Mapping, Sequence
-from contextlib import closing
+import threading
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import asdict, replace
 from itertools import pairwise
 from pathlib import Path
@@ -38,7 +40,7 @@ from drm.ensemble.executors import (
 from drm.ensemble.members import Perturbation, ensemble_size, member_specs
 from drm.ensemble.result import EnsembleResult
 from drm.ensemble.store import finished, member_dir, member_key, write_manifest
-from drm.errors import InputError
+from drm.errors import InputError, RunInterrupted
 from drm.grids import get_crs
 from drm.io import write_grid, write_table
 from drm.scenario.inputs import file_sha256, load_inputs
@@ -176,6 +178,10 @@ def run_ensemble(
         A dask scheduler without the ``distributed`` extra installed.
     ScenarioError, DrmError
         Problems with the scenario or its inputs (found before any member runs).
+    RunInterrupted
+        Ctrl-C (SIGINT) or SIGTERM while members ran (also a KeyboardInterrupt): the
+        workers are stopped at once, the members finished so far are kept and the
+        manifest says which; rerunning into the same folder runs the others.
 
     Examples
     --------
@@ -232,8 +238,12 @@ def run_ensemble(
     write_manifest(out, manifest)
     if records:
         log.info("ensemble: %d of %d members already finished in %s", len(records), n, out)
-    failed = _run(todo, manifest, status, records, out, progress, on_member,
-                  _events(todo, retries, scheduler, workers, threads))  # fmt: skip
+    events = _events(todo, retries, scheduler, workers, threads)
+    try:
+        with _stop_signals():
+            failed = _run(todo, manifest, status, records, out, progress, on_member, events)
+    except KeyboardInterrupt as stop:  # the workers are stopped already (closing the events)
+        raise _interrupted(stop, tasks, manifest, status, out) from None
     result = _aggregate(sc, inputs, out, n, records, failed, thr, computed=len(todo) - len(failed))
     if report and records:
         from drm.report.ensemble import write_ensemble_report
@@ -253,9 +263,9 @@ def _run(
     failed: list[dict[str, Any]] = []
     if not todo:
         return failed
-    from tqdm.auto import tqdm
+    from drm._display import progress_bar
 
-    bar = tqdm(total=len(todo), desc="ensemble members", unit="member", disable=not _show(progress))
+    bar = progress_bar(_show(progress), total=len(todo), desc="ensemble members", unit="member")
     with closing(events), bar:
         for ev in events:
             k = ev.task.spec.index
@@ -270,6 +280,66 @@ def _run(
             if on_member is not None:
                 on_member({"member": k, **_status(ev)})
     return failed
+
+
+class _Stop(KeyboardInterrupt):
+    """SIGINT or SIGTERM received while members run (its name in ``args[0]``)."""
+
+
+@contextmanager
+def _stop_signals() -> Iterator[None]:
+    """While members run: SIGINT (Ctrl-C) and SIGTERM raise :class:`_Stop` in this thread, once.
+
+    Only where this is the main thread and the signal still has Python's
+    default handler (another program's handler is left alone). A second
+    signal while the workers are being stopped is ignored, so that the
+    stopping finishes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    seen: list[int] = []
+
+    def stop(signum: int, frame: Any) -> None:
+        if not seen:
+            seen.append(signum)
+            raise _Stop(signal.Signals(signum).name)
+
+    saved = {}
+    for sig, default in (
+        (signal.SIGINT, signal.default_int_handler),
+        (signal.SIGTERM, signal.SIG_DFL),
+    ):
+        if signal.getsignal(sig) is default:
+            saved[sig] = signal.signal(sig, stop)
+    try:
+        yield
+    finally:
+        for sig, old in saved.items():
+            signal.signal(sig, old)
+
+
+def _interrupted(
+    stop: KeyboardInterrupt, tasks: list[MemberTask], manifest: dict[str, Any],
+    status: dict[int, dict[str, Any]], out: Path,
+) -> RunInterrupted:  # fmt: skip
+    """After a stop: the manifest brought up to the members' markers on disk, and the error to raise.
+
+    A member whose worker wrote its marker just before being stopped is done:
+    the manifest says so, and a rerun reuses it.
+    """
+    for t in tasks:
+        if status[t.spec.index]["status"] != "done" and finished(t.folder, t.key) is not None:
+            status[t.spec.index]["status"] = "done"
+    write_manifest(out, {**manifest, "status": list(status.values())})
+    n = len(tasks)
+    done = sum(s["status"] == "done" for s in status.values())
+    how = f" by {stop.args[0]}" if isinstance(stop, _Stop) and stop.args else ""
+    log.debug("ensemble: stopped%s", how)
+    return RunInterrupted(
+        f"ensemble interrupted{how}: {done} of {n} members finished, kept in {out}; run the "
+        f"same ensemble into the same folder to run the other {n - done}"
+    )
 
 
 def _status(ev: Finished) -> dict[str, Any]:

@@ -114,9 +114,15 @@ def finished(folder: Path, key: str) -> dict[str, Any] | None:
 
 
 def clear_member(folder: Path) -> None:
-    """Forget a member's earlier outputs before it runs again (the marker first)."""
+    """Forget a member's earlier outputs before it runs again (the marker first).
+
+    Also removes what a run stopped mid-member left: its scratch cache and the
+    temporary files of unfinished atomic writes (``.<name>.<random>.tmp``).
+    """
     (folder / _DONE).unlink(missing_ok=True)
     shutil.rmtree(folder / ".cache", ignore_errors=True)
+    for tmp in folder.glob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
 
 
 def _nan(value: Any) -> float:

@@ -26,7 +26,7 @@ import xarray as xr
 from drm import io
 from drm.errors import DrmWarning, InputError
 from drm.grids import check_grid, xy_to_rowcol
-from drm.scenario.cache import flood_key
+from drm.scenario.cache import flood_key, read_cached_flood, write_cached_flood
 from drm.scenario.inputs import ScenarioInputs
 from drm.scenario.schema import Scenario
 
@@ -153,15 +153,16 @@ def flood_stage(
 ) -> Any:
     """The flood of the scenario, from the cache when an identical run is there (:func:`drm.scenario.cache.flood_key`).
 
-    A new flood is written to ``cache/flood-<key>.nc`` for the next run.
+    A new flood is written to ``cache/flood-<key>.nc`` for the next run, with its
+    checksum; a cached flood that fails its checksum is run again
+    (:func:`drm.scenario.cache.read_cached_flood`).
     """
     from drm.hazard import simulate_flood
-    from drm.hazard.store import load_flood, save_flood
 
-    path = Path(cache) / f"flood-{flood_key(scenario, inputs)}.nc"
-    if path.exists():
-        log.info("flood: reusing the cached run %s", path.name)
-        return load_flood(path)
+    path = Path(cache) / f"flood-{flood_key(scenario, inputs, setup)}.nc"
+    cached = read_cached_flood(path)
+    if cached is not None:
+        return cached
     hz = scenario.hazard
     result = simulate_flood(
         setup.dem,
@@ -179,7 +180,7 @@ def flood_stage(
         alpha=hz.alpha,
         progress=progress,
     )
-    save_flood(result, path)
+    write_cached_flood(result, path)
     return result
 
 
