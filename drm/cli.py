@@ -1,4 +1,4 @@
-"""The ``drm`` command: ``drm run``, ``drm validate``, ``drm list``, ``drm exercise``, ``drm ensemble``, ``drm report``.
+"""The ``drm`` command: ``drm run``, ``validate``, ``list``, ``exercise``, ``ensemble``, ``report``, ``plan``.
 
 A :class:`~drm.errors.DrmError` becomes one line on stderr and exit code 2;
 anything else is a bug and keeps its traceback. ``-q``/``--quiet`` and
@@ -13,6 +13,7 @@ the JSON keys stay English, for programs.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 import warnings
@@ -32,6 +33,10 @@ log = logging.getLogger("drm")
 
 _SCENARIO_HELP = (
     "scenario file (a .toml path) or built-in scenario name, with or without .toml (drm list)"
+)
+_MAX_MEMORY_HELP = (
+    "refuse the run when its estimated peak memory is above SIZE, e.g. 8GiB or 512MB "
+    "(default: the memory this machine has available)"
 )
 _LANGUAGE_HELP = (
     "language of what people read: report.html, figure labels, situation reports "
@@ -136,9 +141,39 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument(
         "--language", choices=("en", "es"), default=None, help="default: the scenario's language"
     )
+    plan = sub.add_parser(
+        "plan",
+        help="run a scenario and write the community contingency plan (DOCX, HTML, PDF) to edit",
+    )
+    plan.add_argument("scenario", help=_SCENARIO_HELP)
+    plan.add_argument(
+        "--out", "-o", default=None,
+        help="folder for the plan files (default: results/<file name without .toml>_plan)",
+    )  # fmt: skip
+    plan.add_argument(
+        "--language", choices=("en", "es"), default=None,
+        help="language of the plan (default: the scenario's language)",
+    )  # fmt: skip
+    plan.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace another scenario's plan or results in the --out folder (only drm's own files)",
+    )
+    plan.add_argument("--max-memory", default=None, metavar="SIZE", help=_MAX_MEMORY_HELP)
     for command in sub.choices.values():
         _verbosity(command, command=True)
+    for command in (run, val, ex, ens):
+        command.add_argument("--max-memory", default=None, metavar="SIZE", help=_MAX_MEMORY_HELP)
     return p
+
+
+def _memory_limit(args: argparse.Namespace) -> contextlib.AbstractContextManager[object]:
+    """The ``--max-memory`` limit for the command's run checks (drm.scenario.budget)."""
+    if getattr(args, "max_memory", None) is None:
+        return contextlib.nullcontext()
+    from drm.scenario.budget import memory_limit, parse_memory
+
+    return memory_limit(parse_memory(args.max_memory, "--max-memory"))
 
 
 class _Lines(logging.Formatter):
@@ -189,6 +224,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         f"on the DEM, {100 * cover['road_share_inside_dem']:.1f} % of road nodes inside it; "
         f"largest connected road part {100 * cover['roads_largest_share']:.1f} % of the length"
     )
+    from drm.scenario.budget import check_run
+
+    print(f"    run size: {check_run(inputs).describe()}")  # load_inputs has checked it already
     if inputs.notes:
         print(f"    {len(inputs.notes)} warning(s) above: results will hold, but read them")
     return 0
@@ -287,6 +325,26 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from drm.report.plan import write_plan
+    from drm.scenario import run_scenario
+    from drm.scenario.cache import cache_folder
+    from drm.scenario.folder import finish_output, prepare_output
+
+    sc = _scenario(args)
+    stem = sc.source.stem if sc.source else "scenario"
+    out = Path(args.out) if args.out else Path("results") / f"{stem}_plan"
+    log.debug("plan folder %s", out)
+    # the plan folder follows the rules of a run's folder: checked first, marked incomplete
+    # until the manifest lists the plan files; the run's own outputs are not written
+    prepare_output(out, sc, overwrite=args.overwrite)
+    result = run_scenario(sc, progress=not args.quiet, cache_dir=cache_folder(out))
+    files = write_plan(result, out, language=sc.language)
+    finish_output(out, sc, files)
+    print(_files_line(sc, out, files))
+    return 0
+
+
 def _cmd_list(_: argparse.Namespace) -> int:
     import tomllib
 
@@ -342,12 +400,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         "exercise": _cmd_exercise,
         "ensemble": _cmd_ensemble,
         "report": _cmd_report,
+        "plan": _cmd_plan,
     }
     try:
-        return commands[args.command](args)
+        with _memory_limit(args):
+            return commands[args.command](args)
     except DrmError as err:
         print(f"drm: error: {err}", file=sys.stderr)
         return 2
+    except MemoryError:
+        print(
+            f"drm: error: out of memory in `drm {args.command}`: the run needs more memory than "
+            "this machine has free; use a coarser hazard.resolution_m, a longer "
+            "hazard.output_interval or a shorter duration",
+            file=sys.stderr,
+        )
+        return 2
+    except Exception as err:  # a bug in drm: one line, the traceback with -v
+        if args.verbose:
+            raise
+        print(
+            f"drm: internal error: {type(err).__name__}: {err} (a bug in drm, not in your inputs: "
+            f"rerun with -v for the traceback and report it with the scenario)",
+            file=sys.stderr,
+        )
+        return 1
     finally:
         warnings.showwarning = default_show
         log.handlers, log.propagate = saved[0], saved[2]

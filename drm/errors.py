@@ -16,6 +16,7 @@ fix it. The command line turns a :class:`DrmError` into one line and exit code 2
 from __future__ import annotations
 
 __all__ = [
+    "ArgumentError",
     "DataNotFoundError",
     "DrmError",
     "DrmWarning",
@@ -35,6 +36,10 @@ class DrmError(Exception):
 
 class InputError(DrmError, ValueError):
     """An input value, file content or argument is invalid."""
+
+
+class ArgumentError(InputError, TypeError):
+    """An argument of a public function has the wrong type (the message names it and the fix)."""
 
 
 class GridError(InputError):
@@ -100,3 +105,37 @@ def missing_dependency(package: str, extra: str, purpose: str) -> MissingDepende
         f"{purpose} needs the optional package '{package}', which is not installed; "
         f"install it with: pip install 'drm[{extra}]'"
     )
+
+
+def warn(message: str, category: type[Warning] = DrmWarning) -> None:
+    """Warn the user, pointing at the first line of the call stack outside drm.
+
+    drm's functions call each other at varying depths (and the public ones go
+    through :mod:`drm._args`), so a fixed ``stacklevel`` would point inside drm;
+    this one points at the user's own line: their notebook cell or script.
+
+    Parameters
+    ----------
+    message : str
+        What is odd, and what was done about it.
+    category : type of Warning
+        :class:`DrmWarning` unless stated.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn("3 wet bridges have no clearance_m")
+    >>> caught[0].category.__name__, str(caught[0].message)
+    ('DrmWarning', '3 wet bridges have no clearance_m')
+    """
+    import os
+    import sys
+    import warnings
+
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)

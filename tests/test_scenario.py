@@ -79,7 +79,7 @@ def test_missing_files_and_sections(tmp_path):
     broken.write_text("name = \n")
     with pytest.raises(ScenarioError, match="not valid TOML"):
         load_scenario(broken)
-    with pytest.raises(DataNotFoundError, match=r"built-in: .*valle_alto"):
+    with pytest.raises(DataNotFoundError, match=r"built-in one: .*valle_alto"):
         load_scenario("atlantis")
 
 

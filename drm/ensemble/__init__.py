@@ -25,3 +25,7 @@ __all__ = [
     "member_specs",
     "run_ensemble",
 ]
+
+from drm._args import guard
+
+guard(globals(), __all__)

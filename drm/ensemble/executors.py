@@ -179,7 +179,7 @@ def _watch(pid: int, start: int | None, interval_s: float) -> None:
     """In a worker: when the run's process is gone, stop this worker (its member abandoned)."""
     while not _gone(pid, start):
         time.sleep(interval_s)
-    if _STOP is not None:
+    if _STOP is not None and not _leaving:  # not already asked to stop by the run
         os.kill(os.getpid(), _STOP)  # leave through Python, cleaning up (_leave)
         time.sleep(1.0)
     os._exit(1)  # still here: nobody will hand this worker its end-of-work marker
@@ -213,6 +213,8 @@ def _leave(signum: int, frame: Any) -> None:
     any member still queued for it (:func:`_pool_member`) and exits when the
     stopping pool hands it its end-of-work marker.
     """
+    if _leaving:  # asked twice (the run, then the watch thread): the first one is on its way out
+        return
     _leaving.append(signum)
     raise SystemExit(128 + signum)
 
@@ -221,7 +223,12 @@ def _pool_member(task: MemberTask) -> dict[str, Any]:
     """:func:`run_member` in a pool worker, unless the worker is being stopped."""
     if _leaving:
         raise SystemExit(128 + _leaving[0])
-    return run_member(task)
+    try:
+        return run_member(task)
+    except BaseException:
+        if _leaving:  # the stop, however the member's libraries wrapped it (simpy chains it)
+            raise SystemExit(128 + _leaving[0]) from None
+        raise
 
 
 def _init_worker(threads: int, run: tuple[int, int | None], interval_s: float = 0.5) -> None:

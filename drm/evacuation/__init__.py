@@ -46,3 +46,7 @@ __all__ = [
     "simulate_evacuation",
     "zone_routes",
 ]
+
+from drm._args import guard
+
+guard(globals(), __all__)

@@ -681,7 +681,8 @@ class Departures(ResultMixin):
     ----------
     households : pandas.DataFrame
         The input households plus ``warned`` (bool), ``channel`` (first channel
-        to reach it, None if none), ``warned_s`` (reception, s after the
+        to reach it, None if none; ``"dissemination"`` when reception times were
+        given to :func:`sample_departures`), ``warned_s`` (reception, s after the
         order), ``leaves`` (bool), ``departure_s`` (s since the start of the
         event; NaN for those who stay) and ``outcome`` (``"departs"``,
         ``"not warned"`` or ``"refuses"``).
@@ -781,6 +782,7 @@ def sample_departures(
     *,
     order_time: Any = 0.0,
     seed: Any,
+    reception: pd.Series | None = None,
 ) -> Departures:
     """Draw reception, decision and departure time of every household.
 
@@ -794,6 +796,12 @@ def sample_departures(
         When the order is given (s since the start of the event, or a duration).
     seed : int, numpy.random.Generator or None
         Seed of :func:`numpy.random.default_rng`; the same seed gives the same draw.
+    reception : pandas.Series, optional
+        Reception time of each household (s after the order; NaN or inf: never warned),
+        on the households' index, e.g. from :func:`drm.warning.reception_times`: it
+        replaces the draw from the model's channels (whose ``channel`` label becomes
+        ``"dissemination"``); compliance and response still come from ``model``.
+        Without it the draw is as before, seed for seed.
 
     Returns
     -------
@@ -817,21 +825,46 @@ def sample_departures(
     order_s = parse_duration(order_time, "order_time")
     rng = np.random.default_rng(seed)
     n = len(df)
-    reception = np.full((len(model.channels), n), np.inf)
-    for k, c in enumerate(model.channels):
-        reached = rng.random(n) < c.reach
-        delay = c.delay.sample(n, rng)
-        reception[k] = np.where(reached, delay, np.inf)
-    first = reception.min(axis=0) if n else np.zeros(0)
+    if reception is None:
+        times = np.full((len(model.channels), n), np.inf)
+        for k, c in enumerate(model.channels):
+            reached = rng.random(n) < c.reach
+            delay = c.delay.sample(n, rng)
+            times[k] = np.where(reached, delay, np.inf)
+        first = times.min(axis=0) if n else np.zeros(0)
+        names = np.array([c.name for c in model.channels], dtype=object)
+        by = names[times.argmin(axis=0)] if n else names[:0]
+    else:
+        first = _given_reception(reception, df.index)
+        by = np.full(n, "dissemination", dtype=object)
     warned = np.isfinite(first)
     complies = rng.random(n) < model.compliance
     response = model.response.sample(n, rng)
     leaves = warned & complies
-    names = np.array([c.name for c in model.channels], dtype=object)
     df["warned"] = warned
-    df["channel"] = np.where(warned, names[reception.argmin(axis=0)] if n else names[:0], None)
+    df["channel"] = np.where(warned, by, None)
     df["warned_s"] = np.where(warned, first, np.nan)
     df["leaves"] = leaves
     df["departure_s"] = np.where(leaves, order_s + first + response, np.nan)
     df["outcome"] = np.where(leaves, "departs", np.where(warned, "refuses", "not warned"))
     return Departures(households=df, order_time_s=order_s, model=model, seed=seed)
+
+
+def _given_reception(reception: Any, index: pd.Index) -> np.ndarray:
+    """Reception times (s after the order; inf: never) of the households on ``index``."""
+    if not isinstance(reception, pd.Series):
+        raise InputError(
+            "reception must be a pandas.Series of times (s after the order) on the households' "
+            f"index, e.g. drm.warning.reception_times(households, informed, seed=...), got "
+            f"{type(reception).__name__}"
+        )
+    missing = index[~index.isin(reception.index)]
+    if len(missing) or reception.index.has_duplicates:
+        raise InputError(
+            f"reception: give one time per household on the households' index "
+            f"({len(missing)} households have none, e.g. {missing[:3].tolist()})"
+        )
+    t = pd.to_numeric(reception.reindex(index), errors="coerce").to_numpy(dtype=float)
+    if np.any(t < 0):
+        raise InputError("reception: times are s after the order and must be >= 0 (NaN: never)")
+    return np.where(np.isnan(t), np.inf, t)

@@ -32,7 +32,6 @@ capacitated price a demand point left without a reachable open site at
 from __future__ import annotations
 
 import time
-import warnings
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
@@ -42,7 +41,7 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from drm._display import ResultMixin, fmt_number
-from drm.errors import DrmWarning, InputError, SolverError
+from drm.errors import InputError, SolverError, warn
 from drm.network.routing import travel_times
 
 __all__ = ["LocationResult", "locate_centres", "location_costs"]
@@ -329,12 +328,8 @@ def locate_centres(
     reach = np.isfinite(D).any(axis=1)
     unserved_rows = ~reach & (a > 0)
     if unserved_rows.any():
-        warnings.warn(
-            f"{int(unserved_rows.sum())} demand point(s) with {a[unserved_rows].sum():,.0f} persons "
-            "cannot reach any usable candidate; they are reported in result.unserved",
-            DrmWarning,
-            stacklevel=2,
-        )
+        warn(f"{int(unserved_rows.sum())} demand point(s) with {a[unserved_rows].sum():,.0f} persons "
+            "cannot reach any usable candidate; they are reported in result.unserved")
     if method == "capacitated":
         cap = _vector(capacity, df.columns, "capacity", None)[keep]
         if not (np.isfinite(cap).all() and (cap > 0).all()):

@@ -29,7 +29,6 @@ travellers learn of them only then.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -41,7 +40,7 @@ import simpy
 import xarray as xr
 
 from drm._display import ResultMixin
-from drm.errors import DrmWarning, InputError
+from drm.errors import ArgumentError, InputError, warn
 from drm.evacuation._td_dijkstra import earliest_route
 from drm.units import format_duration, parse_duration
 
@@ -383,11 +382,25 @@ def _households(households: Any, net: _Network) -> tuple[pd.DataFrame, float]:
     if hasattr(households, "households") and hasattr(households, "order_time_s"):
         order = float(households.order_time_s)
         households = households.households
+    if not isinstance(households, pd.DataFrame):
+        raise ArgumentError(
+            "simulate_evacuation(): argument 'households' must be a Departures (from "
+            "drm.evacuation.sample_departures) or a pandas.DataFrame with node, persons and "
+            f"departure_s, got {type(households).__name__}: build it with sample_departures"
+        )
     h = households.copy().reset_index(drop=True)
     for col in ("node", "persons", "departure_s"):
         if col not in h.columns:
             raise InputError(
                 f"households need a {col!r} column (see drm.evacuation.departure.sample_departures)"
+            )
+    for col, unit in (("persons", "persons"), ("departure_s", "s since the start")):
+        if not pd.api.types.is_numeric_dtype(h[col]) and not h[col].isna().all():
+            text = h[col][pd.to_numeric(h[col], errors="coerce").isna() & h[col].notna()]
+            example = ", e.g. drm.units.parse_duration('10min') gives 600.0 s" if col == "departure_s" else ""
+            raise InputError(
+                f"households[{col!r}] must hold numbers ({unit}), got text such as "
+                f"{(text.iloc[0] if len(text) else h[col].iloc[0])!r}: convert it{example}"
             )
     persons = h["persons"].to_numpy(float)
     if np.any(~np.isfinite(persons)) or np.any(persons < 0):
@@ -716,7 +729,7 @@ def simulate_evacuation(
     ):
         n = hh_out.loc[hh_out["outcome"] == why, "persons"].sum()
         if n > 0:
-            warnings.warn(f"{n:,.0f} persons {text}", DrmWarning, stacklevel=2)
+            warn(f"{n:,.0f} persons {text}")
     return EvacuationResult(
         households=hh_out,
         events=ev,

@@ -30,3 +30,7 @@ __all__ = [
     "population_by_zone",
     "population_on_grid",
 ]
+
+from drm._args import guard
+
+guard(globals(), __all__)

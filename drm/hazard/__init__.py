@@ -81,3 +81,7 @@ __all__ = [
     "stream_network",
     "vehicle_stability",
 ]
+
+from drm._args import guard
+
+guard(globals(), __all__)

@@ -54,3 +54,7 @@ __all__ = [
     "write_roads",
     "write_table",
 ]
+
+from drm._args import guard
+
+guard(globals(), __all__)

@@ -64,7 +64,7 @@ def resolve_input(path: str | os.PathLike[str], what: str) -> Path:
             close = sorted(q.name for q in parent.iterdir() if q.suffix == p.suffix)[:5]
             if close:
                 hint = f"; files with that extension there: {', '.join(close)}"
-        raise DataNotFoundError(f"{what} file not found: {p}{hint}")
+        raise DataNotFoundError(f"{what} file not found: {p}; check the path{hint}")
     if p.is_dir():
         raise DataNotFoundError(f"{what} path {p} is a folder; give the file inside it")
     return p

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import os
 import re
-import warnings
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -36,7 +35,7 @@ import numpy as np
 import xarray as xr
 from pyproj import CRS, Transformer
 
-from drm.errors import DrmWarning, GridError, InputError, UnitError
+from drm.errors import GridError, InputError, UnitError, warn
 from drm.grids import as_north_up, check_grid, get_crs, grid_bounds, set_crs
 from drm.io._cf import SpatialAxes, spatial_axes
 from drm.io._files import file_format, resolve_input
@@ -448,25 +447,17 @@ def _accumulated(
     looks = _looks_accumulated(depth_m)
     if accumulated is not None:
         if not accumulated and looks:
-            warnings.warn(
-                f"{source}: {name!r} never falls and grows at most steps, as an accumulated series "
-                "does, but accumulated=False was given: each value is taken as one interval's depth",
-                DrmWarning,
-                stacklevel=4,
-            )
+            warn(f"{source}: {name!r} never falls and grows at most steps, as an accumulated series "
+                "does, but accumulated=False was given: each value is taken as one interval's depth")
         return bool(accumulated), f"accumulated={accumulated} given"
     if meaning.note:
         return True, "metadata says accumulated since the start"
     if meaning.method is not None:
         if looks and depth_m.shape[0] >= 6:
-            warnings.warn(
-                f"{source}: {name!r} is labelled per interval (cell_methods 'time: {meaning.method}') "
+            warn(f"{source}: {name!r} is labelled per interval (cell_methods 'time: {meaning.method}') "
                 f"but never falls and grows over {depth_m.shape[0]} steps, as a series accumulated "
                 "since the start does; if it is accumulated, pass accumulated=True "
-                "(scenario key hazard.rainfall_accumulated)",
-                DrmWarning,
-                stacklevel=4,
-            )
+                "(scenario key hazard.rainfall_accumulated)")
         return False, f"cell_methods 'time: {meaning.method}'"
     if meaning.ecmwf:
         return True, "ECMWF accumulated precipitation (name/long_name, units of depth)"
@@ -538,15 +529,11 @@ def _coarse(
             if limit == COARSE_STEP_S
             else (f"the catchment's response time ({format_duration(limit)})")
         )
-        warnings.warn(
-            f"{source}: {label} ({hours:g} h) rain steps are longer than {than}: each step's "
+        warn(f"{source}: {label} ({hours:g} h) rain steps are longer than {than}: each step's "
             f"depth falls evenly over it (peak intensity {rate.max() * 3.6e6:.1f} mm/h), which "
             "flattens a flash flood's peak and delays it; pass "
             f"disaggregate={_SHAPES} (scenario key hazard.rainfall_disaggregate) to put each "
-            "step's depth on a design hyetograph",
-            DrmWarning,
-            stacklevel=3,
-        )
+            "step's depth on a design hyetograph")
     return rate, edges, {}
 
 

@@ -91,7 +91,10 @@ def _open_netcdf(path: Path) -> xr.Dataset:
         with xr.open_dataset(path) as ds:
             return ds.load()
     except (OSError, ValueError) as err:
-        raise InputError(f"{path}: not a readable NetCDF file ({err})") from None
+        raise InputError(
+            f"{path}: not a readable NetCDF file ({err}); the file is damaged, cut short or not "
+            "NetCDF: download or export it again"
+        ) from None
 
 
 def read_asc(path: str | os.PathLike[str], *, crs: Any = None) -> xr.DataArray:
@@ -158,7 +161,8 @@ def read_asc(path: str | os.PathLike[str], *, crs: Any = None) -> xr.DataArray:
         raise InputError(f"{p}: the grid body has non-numeric values") from None
     if values.size != ncols * nrows:
         raise InputError(
-            f"{p}: header says {nrows} x {ncols} = {nrows * ncols} cells, body has {values.size}"
+            f"{p}: header says {nrows} x {ncols} = {nrows * ncols} cells, body has {values.size}; "
+            "the file is cut short or its header is wrong: export it again"
         )
     grid = values.reshape(nrows, ncols)
     if "nodata_value" in header:

@@ -35,7 +35,6 @@ import ast
 import itertools
 import logging
 import os
-import warnings
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -46,10 +45,11 @@ import numpy as np
 from pyproj import CRS, Transformer
 from shapely import LineString, wkt
 
-from drm.errors import DrmWarning, InputError, missing_dependency
+from drm.errors import InputError, missing_dependency, warn
 from drm.grids import utm_crs
 from drm.io._files import file_format, resolve_input
 from drm.io.vectors import file_crs, geojson_crs, read_geojson, write_geojson
+from drm.io.xml_safety import check_xml
 
 __all__ = ["back_edges", "graph_from_lines", "project_graph", "read_roads", "write_roads"]
 
@@ -80,11 +80,9 @@ def _warn_oneway(unknown: Counter[str], source: str) -> None:
     if not unknown:
         return
     values = ", ".join(f"{v!r} ({n})" for v, n in unknown.most_common(5))
-    warnings.warn(
+    warn(
         f"{source}: oneway values {values} are not yes/no/true/false/1/0/-1; those "
-        f"{sum(unknown.values())} road(s) are read as two-way; set oneway to yes, no or -1",
-        DrmWarning,
-        stacklevel=3,
+        f"{sum(unknown.values())} road(s) are read as two-way; set oneway to yes, no or -1"
     )
 
 
@@ -460,7 +458,10 @@ def _from_geojson(p: Path, crs: Any, to_crs: Any) -> nx.MultiDiGraph:
     except InputError as err:
         raise InputError(f"{p}: {err}") from None
     if not parts:
-        raise InputError(f"{p}: contains no road lines (LineString or MultiLineString features)")
+        raise InputError(
+            f"{p}: contains no road lines (LineString or MultiLineString features); check that "
+            "this is the road layer and export its lines (e.g. OSMnx's edges)"
+        )
     allxy = np.concatenate(parts)
     src = geojson_crs(declared, allxy[:, 0], allxy[:, 1], source=str(p), key=ROADS_CRS_KEY)
     if _is_edge_file(features, p):
@@ -520,12 +521,10 @@ def _graph_from_edges(
     _warn_oneway(unknown, str(p))
     if bad_length:
         u, v, got, geom_len = bad_length[0]
-        warnings.warn(
+        warn(
             f"{p}: {len(bad_length)} edge(s) have a 'length' that differs from their geometry by "
             f"more than 2 % (first: ({u!r}, {v!r}) length {got:g} vs {geom_len:.1f} m); the "
-            "geometry's length is used; 'length' must be metres",
-            DrmWarning,
-            stacklevel=3,
+            "geometry's length is used; 'length' must be metres"
         )
     if skipped["MultiLineString"]:
         raise InputError(
@@ -598,10 +597,14 @@ def _typed(key: str, value: Any) -> Any:
 
 
 def _from_graphml(p: Path, crs: Any, to_crs: Any) -> nx.MultiDiGraph:
+    check_xml(p, "roads")  # no entities or DTD: networkx's parser would expand them
     try:
         raw = nx.read_graphml(p)
     except Exception as err:  # networkx raises several parser errors
-        raise InputError(f"{p}: not a readable GraphML file ({err})") from None
+        raise InputError(
+            f"{p}: not a readable GraphML file ({err}); the file is damaged or cut short: "
+            "export it again"
+        ) from None
     ids = list(raw.nodes)
     try:
         mapping = {n: int(n) for n in ids}
@@ -648,12 +651,9 @@ def _graph_crs(recorded: Any, crs: Any, p: Path) -> CRS:
 
 
 def _from_osm(p: Path, crs: Any, to_crs: Any) -> nx.MultiDiGraph:
+    check_xml(p, "roads")  # no entities or DTD: OSMnx's parser would expand them
     if crs is not None and CRS.from_user_input(crs) != CRS.from_epsg(4326):
-        warnings.warn(
-            f"{p}: OpenStreetMap XML is always WGS 84 lon/lat; crs={crs!r} is ignored",
-            DrmWarning,
-            stacklevel=3,
-        )
+        warn(f"{p}: OpenStreetMap XML is always WGS 84 lon/lat; crs={crs!r} is ignored")
     try:
         import osmnx as ox
     except ImportError:

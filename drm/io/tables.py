@@ -23,7 +23,6 @@ import io
 import os
 import re
 import unicodedata
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +31,7 @@ import pandas as pd
 import xarray as xr
 from pyproj import CRS, Transformer
 
-from drm.errors import DrmWarning, InputError
+from drm.errors import InputError, warn
 from drm.grids import get_crs, grid_bounds, xy_to_rowcol
 from drm.io._files import file_format, read_text, resolve_input
 from drm.units import parse_duration
@@ -184,7 +183,7 @@ def _parse_csv(path: Any, what: str) -> tuple[pd.DataFrame, dict[str, str]]:
     text, encoding = read_text(path)
     lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("#")]
     if not any(ln.strip() for ln in lines):
-        raise InputError(f"{path}: {what} file is empty")
+        raise InputError(f"{path}: {what} file is empty; give the file with its header and rows")
     sep = _sniff_delimiter(lines)
     try:
         df = pd.read_csv(
@@ -196,7 +195,10 @@ def _parse_csv(path: Any, what: str) -> tuple[pd.DataFrame, dict[str, str]]:
             na_values=[""],
         )
     except pd.errors.ParserError as err:
-        raise InputError(f"{path}: cannot parse {what} CSV ({err})") from None
+        raise InputError(
+            f"{path}: cannot parse {what} CSV ({err}); check the line it names (an unclosed "
+            "quote, or the file cut short) or export it again"
+        ) from None
     df.columns = [str(c).replace("\ufeff", "").strip() for c in df.columns]
     blank = [c for c in df.columns if (not c or c.startswith("Unnamed:")) and df[c].isna().all()]
     df = df.drop(columns=blank).dropna(how="all").reset_index(drop=True)
@@ -323,7 +325,7 @@ def read_table(
     where = f"{p}"
     df, written = _parse_csv(p, what)
     if df.empty:
-        raise InputError(f"{p}: {what} table has a header but no rows")
+        raise InputError(f"{p}: {what} table has a header but no rows; add its rows (one per line)")
     df = _rename_aliases(df, columns, where)
     decimal = _decimal_mark(df, columns, written["delimiter"])
     for col in columns:
@@ -333,14 +335,19 @@ def read_table(
                 raise _missing(where, what, col.name, list(df.columns), needs, col.doc)
             if col.default is None:
                 continue  # an optional column without a default stays absent
-            df[col.name] = col.default
+            df[col.name] = pd.Series(pd.NA, index=df.index, dtype=object)  # filled below
         if col.default is None and not col.required:
             present = df[col.name].notna()
             if present.any():
                 converted = _convert(df.loc[present, col.name], col, where, decimal)
                 df[col.name] = converted.reindex(df.index)
             continue
-        filled = df[col.name].fillna(col.default) if col.default is not None else df[col.name]
+        # every cell is read as text: the default goes in as text too, written with the file's
+        # decimal mark so that it converts with the rest
+        default = None if col.default is None else str(col.default)
+        if default is not None and col.kind not in ("str", "bool"):
+            default = default.replace(".", decimal)
+        filled = df[col.name].fillna(default) if default is not None else df[col.name]
         df[col.name] = _convert(filled, col, where, decimal)
     if index is not None:
         df = _set_index(df, index, id_prefix, where, what)
@@ -594,12 +601,8 @@ def _capacities(df: pd.DataFrame, where: str) -> pd.DataFrame:
         )
     closed = declared == 0
     if closed.any():
-        warnings.warn(
-            f"{source}: centres {_listed(list(df.index[closed]))} have capacity 0: kept as not available "
-            "(available = False); give their capacity to open them",
-            DrmWarning,
-            stacklevel=3,
-        )
+        warn(f"{source}: centres {_listed(list(df.index[closed]))} have capacity 0: kept as not available "
+            "(available = False); give their capacity to open them")
     df["floor_area_m2"] = area
     # no declared capacity: NaN here; drm.shelter.capacity sizes it from the floor area per the standard
     df["capacity_persons"] = declared
@@ -669,9 +672,36 @@ def read_centres(
     ('floor_area', 528)
     """
     where = str(path)
-    df = read_table(path, CENTRE_COLUMNS, what="centres", index="id", id_prefix="C")
+    df = _read_sites(path, CENTRE_COLUMNS, "centres", "C", crs)
     df = _positions(df, crs, to_crs, where)
     return _capacities(df, where)
+
+
+def _read_sites(path: Any, columns: list[Column], what: str, prefix: str, crs: Any) -> pd.DataFrame:
+    """:func:`read_table` of a site table; coordinates in degrees are said first, whatever else is wrong.
+
+    A lon/lat table under x/y names is one cause of many errors (capacities,
+    positions); its own message comes first so that the user fixes the cause.
+    """
+    try:
+        return read_table(path, columns, what=what, index="id", id_prefix=prefix)
+    except InputError as err:
+        if crs is not None:
+            raise
+        try:
+            xy = read_table(path, [Column("id", "str"), *_COORDINATE_COLUMNS], what=what)
+        except InputError:
+            raise err from None
+        if not {"x", "y"} <= set(xy.columns):
+            raise
+        a, b = (pd.to_numeric(xy[c], errors="coerce").to_numpy(float) for c in ("x", "y"))
+        ok = np.isfinite(a) & np.isfinite(b)
+        if ok.any() and _look_like_degrees(a[ok], b[ok]):
+            raise InputError(
+                f"{path}: columns x/y hold values like x={a[ok][0]:g}, y={b[ok][0]:g}; these look like "
+                f"lon/lat: name the columns lon/lat or pass crs='EPSG:4326' (then also: {err})"
+            ) from None
+        raise
 
 
 # --------------------------------------------------------------------------- sites on the DEM
@@ -855,7 +885,7 @@ def read_warehouses(
     >>> int(w.loc["W1", "trucks"]), float(w.loc["W1", "truck_capacity_kg"])
     (2, 8000.0)
     """
-    df = read_table(path, WAREHOUSE_COLUMNS, what="warehouses", index="id", id_prefix="W")
+    df = _read_sites(path, WAREHOUSE_COLUMNS, "warehouses", "W", crs)
     return _positions(df, crs, to_crs, str(path))
 
 

@@ -19,7 +19,6 @@ import json
 import os
 import re
 import tempfile
-import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
-from drm.errors import DrmWarning, InputError
+from drm.errors import InputError, warn
 from drm.io._files import atomic_path, file_format, resolve_input
 
 __all__ = [
@@ -82,10 +81,16 @@ def read_geojson(
     p = resolve_input(path, what)
     file_format(p, ("geojson",), what)
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        data = json.loads(p.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError as err:
+        raise InputError(
+            f"{p}: not UTF-8 text (byte {err.object[err.start]:#04x} at {err.start}), as GeoJSON must "
+            "be; is it a GeoJSON file? Export it again as GeoJSON (UTF-8)"
+        ) from None
     except json.JSONDecodeError as err:
         raise InputError(
-            f"{p}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})"
+            f"{p}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg}); the file is "
+            "cut short or not GeoJSON: export it again"
         ) from None
     if not isinstance(data, dict) or "type" not in data:
         raise InputError(f"{p}: not GeoJSON (no 'type' member at the top level)")
@@ -156,12 +161,8 @@ def file_crs(declared: Any, crs: Any, source: Any) -> CRS | None:
         return given
     own = CRS.from_user_input(declared)
     if given is not None and given != own:
-        warnings.warn(
-            f"{source}: the file declares {own.name}; crs={given.name} is for files that declare "
-            "none and is ignored",
-            DrmWarning,
-            stacklevel=3,
-        )
+        warn(f"{source}: the file declares {own.name}; crs={given.name} is for files that declare "
+            "none and is ignored")
     return own
 
 
@@ -407,12 +408,8 @@ def write_layers(
     if frames is not None:
         return _write_gpkg(frames, path)
     if gpkg:
-        warnings.warn(
-            f"{path.name} not written: it needs geopandas and pyogrio (install them with: "
-            "pip install 'drm[geo]'); wrote the layers as GeoJSON files (lon/lat) instead",
-            DrmWarning,
-            stacklevel=2,
-        )
+        warn(f"{path.name} not written: it needs geopandas and pyogrio (install them with: "
+            "pip install 'drm[geo]'); wrote the layers as GeoJSON files (lon/lat) instead")
     return {
         name: write_geojson(_features(name, layer), path.parent / f"{name}.geojson")
         for name, layer in layers.items()

@@ -675,7 +675,7 @@ def _read_csv(p: Path) -> pd.DataFrame:
         raise InputError(f"{p}: the census must be a CSV file (.csv)")
     df, how = _parse_csv(p, "census")
     if df.empty:
-        raise InputError(f"{p}: the census has a header but no rows")
+        raise InputError(f"{p}: the census has a header but no rows; add a row per zone")
     if how["delimiter"] != "," and any(
         df[c].dropna().astype(str).str.fullmatch(r"\s*-?[\d.]*,\d+\s*").any() for c in df.columns
     ):

@@ -78,3 +78,7 @@ __all__ = [
     "snap_points",
     "travel_times",
 ]
+
+from drm._args import guard
+
+guard(globals(), __all__)

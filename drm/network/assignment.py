@@ -14,7 +14,6 @@ ignoring capacity, and reports the overflow: the usual plan made without this to
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
@@ -25,7 +24,7 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 
 from drm._display import ResultMixin, fmt_number, fmt_seconds
-from drm.errors import DrmWarning, InputError, SolverError
+from drm.errors import InputError, SolverError, warn
 from drm.network._matrix import RoadMatrix
 from drm.network.roads import snap_points
 from drm.network.routing import as_matrix, travel_times
@@ -371,10 +370,6 @@ def _result(
     )
     stranded = (persons > 0) & snapped & ~any_road
     if stranded.any():
-        warnings.warn(
-            f"{int(stranded.sum())} origin(s) with {persons[stranded].sum():,.0f} persons have no "
-            "passable road to any centre; they are reported in origins['reason']",
-            DrmWarning,
-            stacklevel=3,
-        )
+        warn(f"{int(stranded.sum())} origin(s) with {persons[stranded].sum():,.0f} persons have no "
+            "passable road to any centre; they are reported in origins['reason']")
     return Assignment(method=method, flows=flows, origins=origins, centres=centres)

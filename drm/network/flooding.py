@@ -40,14 +40,13 @@ conservative; a :class:`~drm.errors.DrmWarning` says how many such bridges are w
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
 import networkx as nx
 import numpy as np
 
-from drm.errors import DrmWarning, InputError
+from drm.errors import InputError, warn
 from drm.network._flood_input import flood_series, flood_snapshot
 from drm.network._sampling import EdgeSamples, read_pieces, sample_edges
 
@@ -179,13 +178,9 @@ def _check_prepared(G: nx.MultiDiGraph) -> None:
 
 def _warn_bridges(n: int) -> None:
     if n:
-        warnings.warn(
-            f"{n} wet bridge(s) have no clearance_m; they were judged by the water depth under "
+        warn(f"{n} wet bridge(s) have no clearance_m; they were judged by the water depth under "
             "them as if they were roads on the ground (set clearance_m on the edges or "
-            "bridge_clearance_m)",
-            DrmWarning,
-            stacklevel=3,
-        )
+            "bridge_clearance_m)")
 
 
 def flood_roads(
@@ -256,20 +251,12 @@ def flood_roads(
     _check_prepared(G)
     depth, velocity, spec = flood_snapshot(flood, at)
     if mode_ == "walk" and velocity is None:
-        warnings.warn(
-            "the flood has no velocity; people on foot are judged by depth alone "
-            f"(limit {limits.depth_m} m)",
-            DrmWarning,
-            stacklevel=2,
-        )
+        warn("the flood has no velocity; people on foot are judged by depth alone "
+            f"(limit {limits.depth_m} m)")
     samples = sample_edges(G, spec, spacing_m=spacing_m, bridge_clearance_m=bridge_clearance_m)
     if samples.outside_fraction >= 1.0:
-        warnings.warn(
-            "no road lies on the flood grid; check that the graph and the grid cover the same "
-            "area in the same CRS",
-            DrmWarning,
-            stacklevel=2,
-        )
+        warn("no road lies on the flood grid; check that the graph and the grid cover the same "
+            "area in the same CRS")
     d, unknown_bridges = _on_road(samples, read_pieces(samples, depth.values))
     v = read_pieces(samples, velocity.values) if velocity is not None else None
     _warn_bridges(len(unknown_bridges))
@@ -397,11 +384,7 @@ def road_closure_times(
             v = read_pieces(part, series.velocity) if series.velocity is not None else None
             piece_close[a : a + block] = _crossing_times(times, _severity(mode_, limits, d, v), mode_)
         if mode_ == "walk" and series.velocity is None:
-            warnings.warn(
-                "the flood has no velocity; people on foot are judged by depth alone",
-                DrmWarning,
-                stacklevel=2,
-            )
+            warn("the flood has no velocity; people on foot are judged by depth alone")
         _warn_bridges(len(unknown))
         basis = "depth series"
     close = np.minimum.reduceat(piece_close, starts)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import difflib
 import logging
 import re
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -29,7 +28,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from drm._display import ResultMixin, fmt_number
-from drm.errors import DrmWarning, InputError
+from drm.errors import InputError, warn
 from drm.grids import check_grid
 from drm.network._matrix import RoadMatrix, object_array, road_matrix
 
@@ -408,7 +407,7 @@ def snap_points(
         )
         if on_far == "raise":
             raise InputError(msg)
-        warnings.warn(msg + "; they are reported as not routable", DrmWarning, stacklevel=2)
+        warn(msg + "; they are reported as not routable")
     return out
 
 

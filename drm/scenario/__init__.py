@@ -17,3 +17,7 @@ __all__ = [
     "run_scenario",
     "scenario_from_dict",
 ]
+
+from drm._args import guard
+
+guard(globals(), __all__)

@@ -24,16 +24,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from drm.io import atomic_path
 from drm.report.i18n import Text
 from drm.scenario.stages import inject_road_closures
-from drm.units import format_duration
+from drm.units import format_duration, parse_duration
+from drm.warning.timing import decision_clock
 
 if TYPE_CHECKING:
     from drm.scenario.result import ScenarioResult
 
-__all__ = ["SituationReport", "situation_reports", "write_situation_reports"]
+__all__ = [
+    "OrderScore",
+    "SituationReport",
+    "score_order",
+    "situation_reports",
+    "write_situation_reports",
+]
 
 LEVELS = ("green", "yellow", "orange", "red")
 
@@ -371,3 +379,122 @@ def write_situation_reports(
     with atomic_path(target) as tmp:
         tmp.write_text("\n".join(parts), encoding="utf-8")
     return target
+
+
+#: Points of a zone's verdict in the order score: in time, inside the margin, too late, after the water.
+_POINTS = {"in time": 1.0, "margin used": 0.5, "too late": 0.0, "after arrival": 0.0}
+
+
+@dataclass(frozen=True)
+class OrderScore:
+    """The trainees' evacuation order scored against the decision clock.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        By zone (earliest deadline first): ``persons`` at risk, ``latest_order_s``
+        (the clock's latest safe order), ``order_s`` (the trainees'), ``slack_s``
+        (latest − theirs; negative is late), ``status`` (``"in time"``,
+        ``"margin used"``, ``"too late"``, ``"after arrival"``) and ``points``
+        (1, 0.5, 0, 0).
+    score : float
+        Persons-weighted points over the flooded zones, 0-1 (1: every person at
+        risk was ordered out in time).
+    persons_in_time : float
+        Persons at risk in zones ordered in time (status "in time").
+    persons_at_risk : float
+        Persons at risk in the flooded zones.
+    """
+
+    table: pd.DataFrame
+    score: float
+    persons_in_time: float
+    persons_at_risk: float
+
+    def text(self, language: str = "en") -> str:
+        """The score as the trainer reads it out, zone by zone, latest deadline first."""
+        t = Text(language)
+        lines = [
+            t(
+                "score_head",
+                score=t.number(100 * self.score, 0),
+                in_time=t.number(self.persons_in_time, 0),
+                at_risk=t.number(self.persons_at_risk, 0),
+            )
+        ]
+        for zone, row in self.table.iterrows():
+            slack = row["slack_s"]
+            lines.append(
+                t(
+                    "score_zone",
+                    zone=t.zone_name(zone, row.get("name")),
+                    status=t(f"score_{row['status'].replace(' ', '_')}"),
+                    slack=("+" if slack >= 0 else "−") + format_duration(abs(float(slack))),
+                )
+            )
+        return "\n".join(lines)
+
+
+def score_order(result: ScenarioResult, order_time: Any) -> OrderScore:
+    """Score an evacuation order given by trainees against the run's decision clock.
+
+    The zone's needs (dissemination, response, clearance, margin) and the
+    water's arrival are the run's own (:attr:`ScenarioResult.decision`); only the
+    order time changes: each flooded zone gets the clock's verdict for it
+    (:func:`drm.warning.decision_clock`) and points 1 (in time), 0.5 (inside
+    the safety margin) or 0 (too late, or after the water); the score weights
+    the points by the persons at risk.
+
+    Parameters
+    ----------
+    result : ScenarioResult
+        A run with a decision clock (a hazard that floods some zone).
+    order_time : float or str
+        When the trainees gave the order (s since the start of the event, or a
+        duration such as ``"2h15m"``).
+
+    Returns
+    -------
+    OrderScore
+
+    Raises
+    ------
+    InputError
+        A run without a decision clock, or an order time that is not a duration.
+
+    Examples
+    --------
+    >>> import drm
+    >>> r = drm.run_scenario("valle_alto", progress=False)  # doctest: +SKIP
+    >>> score_order(r, "3h").score  # doctest: +SKIP
+    0.42
+    """
+    from drm.errors import InputError
+
+    if result.decision is None or result.decision.table.empty:
+        raise InputError(
+            "score_order: this run has no decision clock (no zone is flooded), so there is no "
+            "order to score; use a scenario whose flood reaches people"
+        )
+    order_s = parse_duration(order_time, "order_time")
+    t = result.decision.table
+    clock = decision_clock(
+        t["arrival_s"],
+        dissemination=t["dissemination_s"],
+        response=t["response_s"],
+        clearance=t["clearance_s"],
+        margin=t["margin_s"],
+        order_time=order_s,
+    )
+    table = clock.table[["latest_order_s", "order_s", "slack_s", "status"]].copy()
+    table = table[table["status"] != "not flooded"]
+    zones = result.exposure.zones
+    table.insert(0, "persons", zones["persons_at_risk"].reindex(table.index).astype(float))
+    if "name" in zones.columns:
+        table.insert(0, "name", zones["name"].reindex(table.index))
+    table["points"] = table["status"].map(_POINTS).astype(float)
+    at_risk = float(table["persons"].sum())
+    score = float((table["points"] * table["persons"]).sum() / at_risk) if at_risk > 0 else 1.0
+    in_time = float(table.loc[table["status"] == "in time", "persons"].sum())
+    return OrderScore(table=table, score=score, persons_in_time=in_time, persons_at_risk=at_risk)
+

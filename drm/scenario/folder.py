@@ -3,8 +3,10 @@
 Before anything is computed, :func:`prepare_output` checks that the folder can
 be written (not a file, not read-only) and that it holds no other scenario's
 results; it then puts an ``INCOMPLETE`` marker in it, which stays until the
-run has written everything. :func:`finish_output` writes the manifest
-(``drm-manifest.json``: the scenario and every file this run wrote, with its
+run has written everything; the marker names the scenario, so a run stopped
+before its manifest (killed, a crash, a power cut) is simply run again into the
+same folder, no ``--overwrite`` needed. :func:`finish_output` writes the
+manifest (``drm-manifest.json``: the scenario and every file this run wrote, with its
 size and SHA-256), removes the files an earlier run of the same scenario wrote
 that this one did not, and removes the marker. Files drm did not write are
 never touched: ``--overwrite`` (``overwrite=True``) clears only the files an
@@ -14,6 +16,7 @@ its outputs.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -101,20 +104,44 @@ def prepare_output(
         _remove(out, [out / f for f in manifest.get("files", [])] + [out / MANIFEST])
     elif manifest is None:
         found = sorted(p for p in out.iterdir() if p.is_file() and _OUTPUT_NAMES.match(p.name))
-        if found and not overwrite:
+        # a run of this scenario stopped here before its manifest: run it again, no --overwrite
+        stopped = _marker_scenario(out) == ours
+        if found and not overwrite and not stopped:
             raise InputError(
                 f"output folder {out} already holds outputs drm did not record ({found[0].name}, "
                 f"{len(found)} files); choose another --out, or pass --overwrite to replace them"
             )
-        _remove(out, found)
+        if overwrite:
+            _remove(out, found)
     for stale in out.glob("*.tmp"):  # left by a run that was killed while writing
         stale.unlink(missing_ok=True)
     (out / MARKER).write_text(
         f"drm is writing the outputs of {scenario.name!r} here; if this file stays, the run stopped "
-        "before the end and the folder is incomplete\n",
+        "before the end and the folder is incomplete\n"
+        f"{_MARKER_KEY}{json.dumps(ours, ensure_ascii=False)}\n",
         encoding="utf-8",
     )
     return out
+
+
+#: The line of the marker that names the scenario writing into the folder.
+_MARKER_KEY = "scenario: "
+
+
+def _marker_scenario(folder: Path) -> dict[str, Any] | None:
+    """The scenario named in the folder's ``INCOMPLETE`` marker (None: no marker, or unreadable)."""
+    try:
+        lines = (folder / MARKER).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    for line in lines:
+        if line.startswith(_MARKER_KEY):
+            try:
+                found = json.loads(line[len(_MARKER_KEY) :])
+            except ValueError:
+                return None
+            return found if isinstance(found, dict) else None
+    return None
 
 
 def _remove(folder: Path, paths: list[Path]) -> None:

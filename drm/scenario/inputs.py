@@ -17,10 +17,11 @@ import xarray as xr
 from pyproj import CRS, Transformer
 
 from drm import io
-from drm.errors import DrmError, DrmWarning, InputError
+from drm.errors import DrmError, DrmWarning, InputError, warn
 from drm.grids import check_grid, check_same_grid, grid_bounds
 from drm.io.rainfall import check_covers
 from drm.regrid import onto
+from drm.scenario.budget import check_run, check_settings
 from drm.scenario.schema import MANNING_N_RANGE, Scenario
 from drm.shelter import capacity, catalogue_units, load_standard
 from drm.units import format_duration
@@ -303,6 +304,11 @@ def load_inputs(scenario: Scenario) -> ScenarioInputs:
     Recoverable oddities are warned (:class:`~drm.errors.DrmWarning`) and
     kept in :attr:`ScenarioInputs.notes`, among them an inflow hydrograph
     that ends before ``hazard.duration`` (the solver holds its last value).
+    A ``warning.order_time`` after the end of ``hazard.duration`` is refused.
+    The run's size is checked (:mod:`drm.scenario.budget`): a duration of
+    years of solver steps before any file is read, the frames, steps and
+    peak memory against the memory at hand last; a run that would not fit,
+    or would run away, is refused before anything big is allocated.
 
     Parameters
     ----------
@@ -319,7 +325,8 @@ def load_inputs(scenario: Scenario) -> ScenarioInputs:
     ------
     InputError
         Listing every problem found, one per line, each naming the scenario
-        key, the file and the fix.
+        key, the file and the fix; or naming the key that makes the run too
+        big, its size and the memory at hand.
 
     Examples
     --------
@@ -328,6 +335,7 @@ def load_inputs(scenario: Scenario) -> ScenarioInputs:
     >>> inputs.dem.shape, inputs.rainfall.attrs["units"], round(float(inputs.population.sum()))
     ((400, 400), 'm s-1', 34758)
     """
+    check_settings(scenario)  # a duration of years of solver steps: refused before any file is read
     problems = _Problems()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DrmWarning)
@@ -336,16 +344,27 @@ def load_inputs(scenario: Scenario) -> ScenarioInputs:
         dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, DrmWarning))
     )
     for note in notes:  # shown even when problems follow: a warning may explain an error
-        warnings.warn(note, DrmWarning, stacklevel=2)
+        warn(note)
     problems.raise_any()
     hashes = {k: file_sha256(v) for k, v in scenario.input_files().items()}
-    return ScenarioInputs(scenario=scenario, hashes=hashes, notes=notes, **read)
+    inputs = ScenarioInputs(scenario=scenario, hashes=hashes, notes=notes, **read)
+    check_run(inputs)  # the run's frames, steps and memory, before the solver allocates any
+    return inputs
 
 
 def _read_all(scenario: Scenario, problems: _Problems) -> dict[str, Any]:
     """Read every input, recording problems instead of stopping at the first."""
     hz, pop, ev, sh = scenario.hazard, scenario.population, scenario.evacuation, scenario.shelter
     out: dict[str, Any] = {}
+    order = scenario.warning.order_time
+    if order is not None and order > hz.duration:
+        problems.add(
+            "warning.order_time",
+            f"{format_duration(order)} is after the end of the simulation, hazard.duration = "
+            f"{format_duration(hz.duration)}: nothing would be simulated after the order; shorten "
+            f"order_time to under {format_duration(hz.duration)} or lengthen hazard.duration past "
+            f"{format_duration(order)} (and the evacuation's hours after it)",
+        )
     dem = None
     with problems.field("hazard.dem", hz.dem):
         dem = io.read_dem(hz.dem, crs=hz.dem_crs)
@@ -477,7 +496,7 @@ def _read_all(scenario: Scenario, problems: _Problems) -> dict[str, Any]:
             # gaps in the network are results to plan around (people caught, stock not
             # delivered), not reasons to refuse the run: warned here, reported in the summary
             for text in (*report.problems(), *report.notes()):
-                warnings.warn(f"{ev.roads.name}: {text}", DrmWarning, stacklevel=2)
+                warn(f"{ev.roads.name}: {text}")
     return out
 
 
@@ -532,13 +551,11 @@ def _check_census(population: xr.DataArray, zones: Any, census: pd.DataFrame, pa
             f"{z} ({on_grid[z]:,.0f} on the grid vs {census.loc[z, 'person']:,.0f})"
             for z in off.index[:5]
         )
-        warnings.warn(
+        warn(
             f"{path.name}: {len(off)} zone(s) hold over {CENSUS_GAP:.0%} more or fewer people on "
             f"the population grid than in the census: {listed}; the grid's people are used and the "
             "census gives only their shares by sex and age; check that both describe the same place "
-            "and year",
-            DrmWarning,
-            stacklevel=2,
+            "and year"
         )
 
 
@@ -625,14 +642,12 @@ def _check_hydrograph_end(table: pd.DataFrame, key: str, spec: Any, duration_s: 
         return
     last = float(table["discharge_m3s"].iloc[-1]) * float(spec.scale)
     scaled = f" (times scale = {spec.scale:g})" if spec.scale != 1 else ""
-    warnings.warn(
+    warn(
         f"{key}.hydrograph ({spec.hydrograph.name}): the hydrograph ends at {format_duration(end)} "
         f"({end:g} s) but hazard.duration runs the flood to {format_duration(duration_s)} "
         f"({duration_s:g} s); after its last point the solver holds the discharge at its last "
         f"value, {last:g} m3/s{scaled}, to the end of the run. Extend the file to "
-        f"{duration_s:g} s if the river falls (or rises) after that",
-        DrmWarning,
-        stacklevel=2,
+        f"{duration_s:g} s if the river falls (or rises) after that"
     )
 
 

@@ -9,12 +9,11 @@ adds the figures (:mod:`drm.report.figures`) and ``report.html``, which
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import Any
 
 from drm import report
-from drm.errors import DrmWarning, MissingDependencyError
+from drm.errors import MissingDependencyError, warn
 from drm.io.geotiff import flood_cogs
 from drm.io.vectors import write_layers
 from drm.scenario.gis import gis_layers
@@ -80,11 +79,13 @@ def write_outputs(result: ScenarioResult, out: Path) -> dict[str, Path]:
     try:
         files.update(flood_cogs(result.flood, out, start=result.clock.start))
     except MissingDependencyError as err:  # a plain install: the rest of the outputs still come
-        warnings.warn(f"GeoTIFF maps not written: {err}", DrmWarning, stacklevel=2)
+        warn(f"GeoTIFF maps not written: {err}")
     for name, path in write_layers(gis_layers(result), out).items():
         files[f"gis_{name}"] = path
     for stem, fig in figures(result).items():
         files[f"{stem}_png"] = report.save_figure(fig, out / f"{stem}.png")
     files["map_layers"] = report.write_map_layers(result, out)
-    files["report"] = report.write_report(out, files=[p.name for p in files.values()])  # this run's files only
+    files["report"] = report.write_report(
+        out, files=[p.name for p in files.values()]
+    )  # this run's files only
     return files

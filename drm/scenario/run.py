@@ -13,6 +13,7 @@ import dataclasses
 import os
 
 from drm.scenario import stages
+from drm.scenario.budget import memory_limit, parse_memory
 from drm.scenario.cache import cache_folder
 from drm.scenario.folder import finish_output, prepare_output
 from drm.scenario.inputs import load_inputs
@@ -30,6 +31,7 @@ def run_scenario(
     progress: bool | None = True,
     cache_dir: str | os.PathLike[str] | None = None,
     overwrite: bool = False,
+    max_memory: int | float | str | None = None,
 ) -> ScenarioResult:
     """Run a scenario through every stage and write its outputs.
 
@@ -47,10 +49,21 @@ def run_scenario(
     overwrite : bool
         Replace another scenario's drm outputs in ``out_dir`` instead of
         refusing (see :mod:`drm.scenario.folder`; other files are never touched).
+    max_memory : int, float, str or None
+        Refuse the run when its estimated peak memory is above this (bytes,
+        or a size such as ``"8GiB"``); default: the memory this machine has
+        available (see :mod:`drm.scenario.budget`). Checked with the inputs,
+        before the flood solver starts.
 
     Returns
     -------
     ScenarioResult
+
+    Raises
+    ------
+    InputError
+        Bad inputs, or a run too big for the memory limit or for drm's caps
+        on frames and solver steps (:func:`drm.scenario.budget.check_run`).
 
     Examples
     --------
@@ -58,9 +71,11 @@ def run_scenario(
     >>> result.summary["exposure"]["persons_at_risk"] > 0  # doctest: +SKIP
     True
     """
+    limit = parse_memory(max_memory) if max_memory is not None else None  # a bad size: now
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     out = prepare_output(out_dir, sc, overwrite=overwrite) if out_dir is not None else None
-    inputs = load_inputs(sc)
+    with memory_limit(limit):  # load_inputs checks the run's size (drm.scenario.budget)
+        inputs = load_inputs(sc)
     setup = stages.hazard_setup(sc, inputs)
     flood = stages.flood_stage(sc, inputs, setup, cache_folder(out, cache_dir), progress)
     alerts, order = stages.decide_order(sc, setup.rainfall, setup.dem)

@@ -34,8 +34,8 @@ from pydantic import (
 )
 from pydantic.dataclasses import dataclass
 
-from drm.errors import DataNotFoundError, InputError, ScenarioError
-from drm.units import parse_duration
+from drm.errors import DataNotFoundError, InputError, ScenarioError, warn
+from drm.units import format_duration, parse_duration
 
 __all__ = [
     "Channel",
@@ -229,7 +229,10 @@ class HazardSection:
     @model_validator(mode="after")
     def _check(self) -> HazardSection:
         if self.output_interval > self.duration:
-            raise ValueError("output_interval is longer than duration")
+            raise ValueError(
+                f"output_interval ({format_duration(self.output_interval)}) is longer than duration "
+                f"({format_duration(self.duration)}): shorten output_interval (e.g. 15min)"
+            )
         if self.infiltration == "green-ampt" and not self.soil:
             raise ValueError(
                 'infiltration = "green-ampt" needs soil = "<texture>", e.g. "silt loam"'
@@ -623,10 +626,12 @@ def _messages(err: ValidationError) -> list[str]:
             )
             lines.append(f"{where}: unknown key{hint}")
         elif e["type"] in ("missing", "missing_argument"):
-            lines.append(f"{where}: required but missing")
+            lines.append(f"{where}: required but missing; add it (see the sample scenarios: drm list)")
         else:
             msg = e["msg"].removeprefix("Value error, ")
-            lines.append(f"{where}: {msg}, got {e.get('input')!r}")
+            got = e.get("input")
+            # a whole section is not what the user got wrong: its message names the keys
+            lines.append(f"{where}: {msg}" if isinstance(got, dict) else f"{where}: {msg}, got {got!r}")
     return lines
 
 
@@ -656,6 +661,12 @@ def resolve_scenario_path(name_or_path: str | Path) -> Path:
     p = Path(name_or_path).expanduser()
     if p.is_file():
         return p.resolve()
+    if p.is_dir():
+        found = sorted(q.name for q in p.glob("*.toml"))
+        raise DataNotFoundError(
+            f"{p} is a folder, not a scenario file: give the .toml file"
+            + (f" (there: {', '.join(found[:8])})" if found else "")
+        )
     from drm._resources import builtin_root
 
     candidate = builtin_root() / "scenarios" / f"{p.stem}.toml"
@@ -663,7 +674,8 @@ def resolve_scenario_path(name_or_path: str | Path) -> Path:
         return candidate
     names = sorted(q.stem for q in (builtin_root() / "scenarios").glob("*.toml"))
     raise DataNotFoundError(
-        f"scenario not found: {name_or_path} (neither a file nor a built-in scenario; built-in: {', '.join(names)})"
+        f"scenario not found: {name_or_path} (neither a file nor a built-in scenario); check the path, "
+        f"or use a built-in one: {', '.join(names)}"
     )
 
 
@@ -716,6 +728,85 @@ def scenario_from_dict(
         raise ScenarioError(f"{where}: {len(lines)} problem(s): " + "; ".join(lines)) from None
 
 
+#: The largest scenario file drm reads (bytes): scenarios are a few kilobytes of settings.
+MAX_SCENARIO_BYTES = 1_000_000
+
+
+def scenario_text(path: Path) -> str:
+    r"""The text of a scenario file: UTF-8 (a byte-order mark allowed), or Latin-1 with a warning.
+
+    Spanish scenario files saved by older editors are often Windows-1252/Latin-1;
+    they are read as such (every byte is a valid Latin-1 character) and a warning
+    says so, with the line of the first non-UTF-8 byte. Files that are neither
+    text nor small (a binary, a UTF-16 file, a file over
+    :data:`MAX_SCENARIO_BYTES`) are refused.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The scenario file.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ScenarioError
+        A file too large, binary, or UTF-16/32.
+
+    Examples
+    --------
+    >>> import tempfile, warnings
+    >>> p = Path(tempfile.mkdtemp()) / "s.toml"
+    >>> _ = p.write_bytes(b'name = "Tormenta de 100 a\xf1os"\n')
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     scenario_text(p)
+    'name = "Tormenta de 100 años"\n'
+    >>> "Latin-1" in str(caught[0].message)
+    True
+    """
+    size = path.stat().st_size
+    if size > MAX_SCENARIO_BYTES:
+        raise ScenarioError(
+            f"{path}: {size / 1e6:.1f} MB is far more than a scenario file holds (a few KB of "
+            f"settings; drm reads up to {MAX_SCENARIO_BYTES / 1e6:g} MB): check that this is "
+            "the scenario and not a data file, or remove what was pasted into it"
+        )
+    data = path.read_bytes()
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data:
+        raise ScenarioError(
+            f"{path}: not a text file in UTF-8 (it holds NUL bytes or a UTF-16 byte-order mark, "
+            "as a binary or a UTF-16 file does): save it as UTF-8 text"
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        at = err.start
+    line = data[:at].count(b"\n") + 1
+    try:  # Windows-1252: Latin-1 plus the curly quotes and dashes Windows editors write
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    if _controls(text):
+        raise ScenarioError(
+            f"{path}: not UTF-8 text (byte {data[at]:#04x} on line {line}) and not Latin-1 "
+            "text either: save it as UTF-8 text"
+        )
+    warn(
+        f"{path}: not UTF-8 (byte {data[at]:#04x} on line {line}); read as Latin-1 "
+        "(Windows-1252), as Spanish files saved by older editors are: check the accents in names, "
+        "and save the file as UTF-8 to silence this"
+    )
+    return text
+
+
+def _controls(text: str) -> bool:
+    """Whether ``text`` holds control characters (C0 or C1) other than tab, newline and return."""
+    return any((ord(ch) < 0x20 and ch not in "\t\n\r") or 0x7F <= ord(ch) < 0xA0 for ch in text)
+
+
 def load_scenario(path: str | Path, *, check_files: bool = True) -> Scenario:
     """Read and validate a scenario file.
 
@@ -743,13 +834,14 @@ def load_scenario(path: str | Path, *, check_files: bool = True) -> Scenario:
     """
     p = resolve_scenario_path(path)
     try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+        raw = tomllib.loads(scenario_text(p))
     except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(f"{p}: not valid TOML: {err}") from None
+        raise ScenarioError(f"{p}: not valid TOML: {err}; check the line it names (a TOML "
+                            "scenario has key = value lines under [sections])") from None
     scenario = scenario_from_dict(raw, base=p.parent, source=p)
     if check_files:
         missing = [
-            f"{k}: file not found: {v}"
+            f"{k}: file not found: {v} (paths are relative to the scenario file; check it)"
             for k, v in scenario.input_files().items()
             if not v.is_file()
         ]

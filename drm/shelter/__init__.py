@@ -34,3 +34,7 @@ __all__ = [
     "preposition",
     "simulate_operations",
 ]
+
+from drm._args import guard
+
+guard(globals(), __all__)

@@ -29,22 +29,24 @@ from __future__ import annotations
 
 import math
 import os
-import warnings
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import simpy
 
 from drm.demographics import DemographicProfile, default_profile
-from drm.errors import DrmWarning, InputError
+from drm.errors import InputError, warn
 from drm.shelter._inputs import check_centres, check_routes, check_stock, check_warehouses
 from drm.shelter._ops_result import OperationsResult, build_result
 from drm.shelter.standards import Standard, as_standard
 from drm.units import DAY, parse_duration
+
+if TYPE_CHECKING:
+    from drm.evacuation import EvacuationResult
 
 __all__ = ["OperationsResult", "ResupplyPolicy", "simulate_operations"]
 
@@ -512,7 +514,7 @@ class _Engine:
 
 
 def simulate_operations(
-    arrivals: pd.DataFrame,
+    arrivals: EvacuationResult | pd.DataFrame,
     centres: pd.DataFrame,
     stock: pd.DataFrame,
     warehouses: pd.DataFrame | None = None,
@@ -621,10 +623,6 @@ def simulate_operations(
                      days * DAY, record_s, seed)  # fmt: skip
     engine.run(events[["time_s", "centre", "persons", "households", "kind"]])
     if engine.excess_departures > _EPS:
-        warnings.warn(
-            f"returns asked {engine.excess_departures:,.0f} more persons to leave than were present; "
-            "only those present left",
-            DrmWarning,
-            stacklevel=2,
-        )
+        warn(f"returns asked {engine.excess_departures:,.0f} more persons to leave than were present; "
+            "only those present left")
     return build_result(engine, std, phase, cen)

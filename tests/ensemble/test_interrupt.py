@@ -163,7 +163,9 @@ def test_sigterm_or_ctrl_c_stops_the_workers_with_one_line(how, tiny, same_as_re
     finally:
         _kill_left(procs)
     assert rc == 2
-    lines = log.read_text().splitlines()
+    # a worker killed after the grace period (a loaded machine) may leave the standard
+    # library's resource_tracker notice about its semaphores: not drm's, and harmless
+    lines = [ln for ln in log.read_text().splitlines() if "resource_tracker" not in ln]
     assert len(lines) == 1, lines
     assert lines[0].startswith(f"drm: error: ensemble interrupted by {how}: ")
     assert "run the same ensemble into the same folder" in lines[0]

@@ -304,3 +304,13 @@ def test_stock_of_an_unknown_item_is_refused(tmp_path):
         InputError, match=r"data row 1 \('agua' at 'W1'\): unknown item; the catalogue has water_l"
     ):
         drm.shelter.catalogue_units(io.read_stock(path))
+
+
+def test_defaults_keep_their_value_in_a_decimal_comma_file(tmp_path):
+    # no trucks or truck_capacity_kg columns: the defaults (1 truck of 5000 kg) are not read
+    # with the file's decimal comma (5000.0 must not become 50000)
+    p = tmp_path / "almacenes.csv"
+    p.write_text("id;nombre;este;norte\nW1;Depósito;260680,5;948380,25\n", encoding="utf-8")
+    w = drm.io.read_warehouses(p)
+    assert (w.loc["W1", "x"], w.loc["W1", "y"]) == (260680.5, 948380.25)
+    assert (int(w.loc["W1", "trucks"]), float(w.loc["W1", "truck_capacity_kg"])) == (1, 5000.0)
