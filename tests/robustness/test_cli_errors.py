@@ -58,5 +58,6 @@ def test_a_latin1_scenario_runs_validate_from_the_shell(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
-    assert "read as Latin-1" in done.stderr and "line 4" in done.stderr
+    assert "read as Latin-1" in done.stderr
+    assert "line 4" in done.stderr
     assert "tormenta de 100 años" in done.stdout
