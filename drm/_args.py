@@ -80,6 +80,7 @@ def _split_union(text: str) -> list[str]:
     return parts
 
 
+@functools.cache
 def _known_types() -> dict[str, tuple[tuple[type, ...], str]]:
     import networkx as nx
     import numpy as np

@@ -579,6 +579,11 @@ def _absolute(data: Any, base: Path, cls: type) -> Any:
             continue
         value = out[key]
         if _is_path(ann) and isinstance(value, str):
+            if "\x00" in value:  # the file system refuses it with a bare ValueError
+                raise ScenarioError(
+                    f"{key}: {value!r} is not a file path (it holds a NUL character): give the "
+                    "file's path, relative to the scenario file"
+                )
             out[key] = str((base / value).resolve())
             continue
         sub = _section_type(ann)

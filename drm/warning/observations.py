@@ -74,7 +74,7 @@ from drm.io.tables import (
     read_table,
 )
 from drm.units import format_duration, parse_duration
-from drm.warning.levels import LEVELS, REL_TOL, _check_rain, _window
+from drm.warning.levels import LEVELS, REL_TOL, _at_cells, _check_rain, _window
 
 __all__ = [
     "CHANNELS",
@@ -910,7 +910,7 @@ def simulate_observations(
             )
         sub = obs[needs_flood]
         rows, cols = _cells(ds["depth"].isel(time=0), sub, "flood grid")
-        depth = np.asarray(ds["depth"].values, dtype=float)[:, rows, cols]
+        depth = np.asarray(_at_cells(ds["depth"], rows, cols), dtype=float)  # only these cells
         tf = np.asarray(ds["time"].values, dtype=float)
         never = np.all(np.isnan(depth), axis=0)
         if never.any():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,45 +16,10 @@ from drm.ensemble.members import write_member_rainfall
 from drm.ensemble.store import member_outcomes
 from drm.scenario import load_scenario, run_scenario
 
-REPO = Path(__file__).resolve().parents[2]
+from ..tiny_town import write_tiny
 
-#: Valle Alto on 100 m cells for 2 hours, shelters open one day: about a second a member.
-TINY = """
-name = "Valle Alto, tiny ensemble test"
-seed = 42
-language = "en"
-
-[hazard]
-dem = "{data}/dem.nc"
-rainfall = "{data}/rain_100yr.nc"
-landcover = "{data}/landcover.nc"
-landcover_classes = "{data}/landcover_classes.csv"
-resolution_m = 100
-duration = "2h"
-output_interval = "30min"
-
-[[hazard.inflows]]
-hydrograph = "{data}/river_inflow_100yr.csv"
-x = 261995.0
-y = 947923.37
-
-[warning]
-order_time = "1h"
-
-[population]
-grid = "{data}/population.nc"
-zones = "{data}/population.nc"
-zone_names = "{data}/neighbourhoods.csv"
-
-[evacuation]
-roads = "{data}/roads.geojson"
-centres = "{data}/centres.csv"
-
-[shelter]
-stock = "{data}/stock.csv"
-warehouses = "{data}/warehouses.csv"
-days = 1
-
+#: The ensemble of the tiny town: 3 members by default.
+ENSEMBLE = """
 [ensemble]
 members = 3
 intensity_sigma = 0.3
@@ -69,10 +33,7 @@ def tiny(tmp_path_factory):
     """The tiny scenario (3 members by default), its file beside the test's temporary folder."""
     folder = tmp_path_factory.mktemp("tiny")
     path = folder / "tiny.toml"
-    path.write_text(
-        TINY.format(data=(REPO / "hazard_data" / "valle_alto").as_posix()), encoding="utf-8"
-    )
-    return load_scenario(path)
+    return load_scenario(write_tiny(path, "tiny ensemble test", ENSEMBLE))
 
 
 @pytest.fixture(scope="session")

@@ -37,49 +37,13 @@ import drm
 from drm.errors import InputError
 from drm.scenario.folder import MANIFEST, MARKER, prepare_output
 
+from ..tiny_town import write_tiny
+
 fcntl = pytest.importorskip("fcntl")  # POSIX: the lock that shares the clean run between workers
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="SIGKILL of a process group is POSIX")
 
 REPO = Path(__file__).resolve().parents[2]
-
-#: Valle Alto on 100 m cells for 2 hours, shelters open one day: every output drm writes.
-TINY = """
-name = "Valle Alto, tiny kill test"
-seed = 42
-language = "en"
-
-[hazard]
-dem = "{data}/dem.nc"
-rainfall = "{data}/rain_100yr.nc"
-landcover = "{data}/landcover.nc"
-landcover_classes = "{data}/landcover_classes.csv"
-resolution_m = 100
-duration = "2h"
-output_interval = "30min"
-
-[[hazard.inflows]]
-hydrograph = "{data}/river_inflow_100yr.csv"
-x = 261995.0
-y = 947923.37
-
-[warning]
-order_time = "1h"
-
-[population]
-grid = "{data}/population.nc"
-zones = "{data}/population.nc"
-zone_names = "{data}/neighbourhoods.csv"
-
-[evacuation]
-roads = "{data}/roads.geojson"
-centres = "{data}/centres.csv"
-
-[shelter]
-stock = "{data}/stock.csv"
-warehouses = "{data}/warehouses.csv"
-days = 1
-"""
 
 #: summary.json fields that time the run on the wall clock (they differ between two runs).
 WALL_CLOCK = {("flood", "wall_time_s"), ("flood", "cell_updates_per_s")}
@@ -108,10 +72,7 @@ def shared(tmp_path_factory) -> tuple[Path, Path, Path]:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (clean / MANIFEST).is_file() or (clean / MARKER).exists():
             shutil.rmtree(clean, ignore_errors=True)
-            scenario_file.write_text(
-                TINY.format(data=(REPO / "hazard_data" / "valle_alto").as_posix()),
-                encoding="utf-8",
-            )
+            write_tiny(scenario_file, "tiny kill test")
             _drm_run(scenario_file, clean, cache)
             _assert_consistent(clean, clean)  # the checks below pass on a complete folder
             assert MARKER not in _names(clean)

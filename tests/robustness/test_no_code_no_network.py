@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from ..tiny_town import write_tiny
+
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "drm"
 
@@ -159,44 +161,6 @@ def test_no_module_of_drm_runs_code_read_from_a_file():
     assert found == []
 
 
-#: Valle Alto on 100 m cells for 2 hours, shelters open one day: the smallest run with every output.
-TINY = """
-name = "Valle Alto, tiny offline test"
-seed = 42
-language = "en"
-
-[hazard]
-dem = "{data}/dem.nc"
-rainfall = "{data}/rain_100yr.nc"
-landcover = "{data}/landcover.nc"
-landcover_classes = "{data}/landcover_classes.csv"
-resolution_m = 100
-duration = "2h"
-output_interval = "30min"
-
-[[hazard.inflows]]
-hydrograph = "{data}/river_inflow_100yr.csv"
-x = 261995.0
-y = 947923.37
-
-[warning]
-order_time = "1h"
-
-[population]
-grid = "{data}/population.nc"
-zones = "{data}/population.nc"
-zone_names = "{data}/neighbourhoods.csv"
-
-[evacuation]
-roads = "{data}/roads.geojson"
-centres = "{data}/centres.csv"
-
-[shelter]
-stock = "{data}/stock.csv"
-warehouses = "{data}/warehouses.csv"
-days = 1
-"""
-
 #: Run in a fresh interpreter: block the network, check the block, run the scenario.
 OFFLINE = r"""
 import json, socket, sys, time, urllib.error, urllib.request
@@ -258,10 +222,7 @@ print(json.dumps({
 
 @pytest.mark.slow
 def test_a_full_run_needs_no_network(tmp_path):
-    scenario = tmp_path / "tiny.toml"
-    scenario.write_text(
-        TINY.format(data=(REPO / "hazard_data" / "valle_alto").as_posix()), encoding="utf-8"
-    )
+    scenario = write_tiny(tmp_path / "tiny.toml", "tiny offline test")
     out = tmp_path / "out"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PROJ_NETWORK")}
     env["MPLBACKEND"] = (
