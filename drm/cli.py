@@ -105,6 +105,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="replace another scenario's results in the --out folder (only drm's own files)",
     )
+    ex.add_argument(
+        "--order-at", default=None, metavar="TIME",
+        help="the trainees' evacuation order time (e.g. 2h15m): scored zone by zone against the "
+        "decision clock, printed last and written to order_score.csv with --out",
+    )  # fmt: skip
     ens = sub.add_parser(
         "ensemble",
         help="run a scenario for many rain members in parallel; write probabilities and their spread",
@@ -201,9 +206,21 @@ def _scenario(args: argparse.Namespace) -> Scenario:
 
 
 def _files_line(sc: Scenario, out: Path, files: dict[str, Path]) -> str:
-    """``ok: NAME — outputs in OUT: a.csv, b.png, ...``, each file once (drm.gpkg holds several layers)."""
-    names = sorted({Path(p).name for p in files.values()})
-    return f"ok: {sc.name} — outputs in {out}: {', '.join(names)}"
+    """``ok: NAME — outputs in OUT: a.csv, b.png, cap/ (48 files), ...``, each file once.
+
+    drm.gpkg holds several layers; a subfolder (``cap/``) is named once with its count.
+    """
+    root = out.resolve()
+    names: set[str] = set()
+    folders: dict[str, set[str]] = {}
+    for p in files.values():
+        rel = Path(p).resolve().relative_to(root) if Path(p).resolve().is_relative_to(root) else Path(Path(p).name)
+        if len(rel.parts) > 1:
+            folders.setdefault(rel.parts[0], set()).add(rel.as_posix())
+        else:
+            names.add(rel.name)
+    names |= {f"{d}/ ({len(v)} files)" for d, v in folders.items()}
+    return f"ok: {sc.name} — outputs in {out}: {', '.join(sorted(names))}"
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -248,14 +265,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_exercise(args: argparse.Namespace) -> int:
+    from drm.io import write_table
     from drm.report.i18n import Text
     from drm.scenario import run_scenario
-    from drm.scenario.exercise import situation_reports, write_situation_reports
+    from drm.scenario.exercise import score_order, situation_reports, write_situation_reports
     from drm.scenario.folder import finish_output
-    from drm.units import parse_duration
+    from drm.units import format_duration, parse_duration
 
     step = parse_duration(args.step, "--step")
     until = parse_duration(args.until, "--until") if args.until else None
+    order_at = parse_duration(args.order_at, "--order-at") if args.order_at else None
     if step <= 0:
         from drm.errors import InputError
 
@@ -283,11 +302,18 @@ def _cmd_exercise(args: argparse.Namespace) -> int:
             language=sc.language,
         )
         files = {**result.files, "situation_reports": path}
-        finish_output(out, sc, files)  # the manifest lists the reports too
+    score = score_order(result, order_at) if order_at is not None else None
+    if out is not None:
+        if score is not None:
+            files["order_score"] = write_table(score.table, out / "order_score.csv")
+        finish_output(out, sc, files)  # the manifest lists the reports (and the score) too
     for k, report in enumerate(reports):
         print(report.text())
         if args.pause and sys.stdin.isatty() and k < len(reports) - 1:
             input(text("sr_next"))
+    if score is not None:
+        print(text("sr_order_at", order=format_duration(order_at)))
+        print(score.text(sc.language))
     if out is not None:
         print(_files_line(sc, out, files))
     return 0

@@ -101,21 +101,31 @@ def test_reports_default_to_the_scenarios_language(valle_alto_run):
 
 
 def test_generated_inject_texts_and_the_no_start_note_in_both_languages():
-    road = SimpleNamespace(close_road="bridge-2", close_centre=None, extra_rain=None)
-    rain = SimpleNamespace(close_road=None, close_centre=None, extra_rain=1.5)
-    store = SimpleNamespace(
-        close_road=None, close_centre=None, extra_rain=None, delay_warehouse="W1", delay=5400.0
-    )
+    none = dict(close_road=None, close_centre=None, extra_rain=None, delay_warehouse=None,
+                gauge_report=None, value_m=None, mark=None, rumour=None, fail_channel=None)  # fmt: skip
+    road = SimpleNamespace(**{**none, "close_road": "bridge-2"})
+    rain = SimpleNamespace(**{**none, "extra_rain": 1.5})
+    store = SimpleNamespace(**{**none, "delay_warehouse": "W1", "delay": 5400.0})
+    gauge = SimpleNamespace(**{**none, "gauge_report": "G2", "value_m": 2.25})
+    rumour = SimpleNamespace(**{**none, "rumour": "la represa se rompió"})
+    siren = SimpleNamespace(**{**none, "fail_channel": "siren"})
     en, es = Text("en"), Text("es")
-    assert [_inject_text(en, i) for i in (road, rain, store)] == [
+    injects = (road, rain, store, gauge, rumour, siren)
+    assert [_inject_text(en, i) for i in injects] == [
         "road bridge-2 closed",
         "rain x1.5 from now on",
         "warehouse W1 delayed by 1h30m",
+        "observer at G2 reports 2.25 m",
+        "a rumour reaches the committee: “la represa se rompió”",
+        "warning channel 'siren' out of order",
     ]
-    assert [_inject_text(es, i) for i in (road, rain, store)] == [
+    assert [_inject_text(es, i) for i in injects] == [
         "vía bridge-2 cerrada",
         "lluvia x1,5 desde ahora",
         "almacén W1 retrasado 1h30m",
+        "el vigía de G2 reporta 2,25 m",
+        "llega un rumor al comité: «la represa se rompió»",
+        "canal de aviso 'siren' fuera de servicio",
     ]
     # the English note is the summary's, word for word; the Spanish one names the same fix
     assert en("sr_no_start") == NO_START
@@ -173,4 +183,7 @@ def test_run_language_overrides_the_scenario_in_the_same_folder(valle_alto_run, 
     names = last.removeprefix(head).split(", ")
     assert names == sorted(set(names))
     assert names.count("drm.gpkg") == 1
-    assert set(names) == set(manifest["files"])
+    listed = {n for n in manifest["files"] if "/" not in n}
+    cap = [n for n in manifest["files"] if n.startswith("cap/")]
+    assert set(names) == listed | {f"cap/ ({len(cap)} files)"}
+    assert len(cap) == len(list((out / "cap").glob("*.xml"))) > 0

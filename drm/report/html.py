@@ -172,6 +172,52 @@ def _decision_section(out: tb.RunOutputs, text: Text) -> str:
     )
 
 
+def _community_section(out: tb.RunOutputs, text: Text) -> str:
+    """What the community saw and when, beside the model; the protocol per zone; the CAP alerts."""
+    c = out.summary.get("community")
+    cap = out.summary.get("cap")
+    if not c and not cap:
+        return ""
+    w = out.summary["warning"]
+    facts = []
+    c = c or {}
+    if "reports" in c:
+        facts.append(text("community_points", n=c["points"], reports=text.number(c["reports"])))
+        first = c.get("first_report_s") or {}
+        for level in ("yellow", "orange", "red"):
+            model = (w.get("first_alert_s") or {}).get(level)
+            facts.append(
+                text("community_first", level=text(f"level_{level}"), at=text.clock(first.get(level)),
+                     model=text.clock(model))
+            )  # fmt: skip
+        if w.get("first_arrival_s") is not None:
+            facts.append(text("first_water_at", first=text.clock(w["first_arrival_s"])))
+        if c.get("indicators_missed"):
+            facts.append(text("signs_missed", points=", ".join(c["indicators_missed"])))
+        if c.get("rumours"):
+            facts.append(text("rumours_in", n=c["rumours"]))
+    first = c.get("protocol_first_s") or {}
+    order_on = out.summary.get("scenario", {}).get("order_on", "orange")
+    if first:
+        src = (c.get("protocol_first_source") or {}).get(order_on)
+        facts.append(
+            text("protocol_first", level=text(f"level_{order_on}"), at=text.clock(first.get(order_on)),
+                 source=text.data("source_" + str(src).replace(" ", "_")) if src else "–")
+        )  # fmt: skip
+        if c.get("protocol_min_lead_time_s") is not None:
+            facts.append(text("protocol_lead", lead=text.signed_duration(c["protocol_min_lead_time_s"])))
+    for channel in c.get("failed_channels") or []:
+        facts.append(text("channel_failed", channel=channel))
+    if cap:
+        key = "cap_checked" if cap.get("schema_checked") else "cap_unchecked"
+        facts.append(text(key, n=cap["messages"], folder=cap["folder"]))
+    return (
+        f"<h3 id='community'>{_e(text('h_community'))}</h3>{_facts(facts)}"
+        + _table(tb.community_table(out, text), text("cap_community"))
+        + _table(tb.protocol_table(out, text), text("cap_protocol"))
+    )
+
+
 def _people_section(out: tb.RunOutputs, text: Text) -> str:
     s = out.summary
     ex, ev = s["exposure"], s.get("evacuation") or {}
@@ -348,6 +394,7 @@ def render_report(out: tb.RunOutputs, text: Text) -> str:
         f"<section id='decision'><h2>{_e(text('h_decision'))}</h2><p>{_e(text('intro'))}</p>",
         _cards(out, text),
         _decision_section(out, text),
+        _community_section(out, text),
         _people_section(out, text),
         _clearance_section(out, text),
         _centres_section(out, text),

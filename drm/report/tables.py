@@ -24,6 +24,7 @@ from drm.evacuation.simulation import SAFE_GROUND
 from drm.io._files import read_run_manifest
 from drm.report.i18n import Text
 from drm.shelter.needs import whole_units
+from drm.warning.observations import key_reports
 
 __all__ = [
     "LATE",
@@ -47,6 +48,8 @@ _CSV = {
     "zones": "zone",
     "centres": "id",
     "alerts": "time_s",
+    "observations": None,
+    "protocol": "zone",
     "assessment": None,
     "evacuation_households": None,
     "evacuation_timeline": "time_s",
@@ -463,3 +466,102 @@ def zones_table(out: RunOutputs, text: Text) -> Table | None:
                "col_status")  # fmt: skip
     numeric = (False, False, True, True, True, False, True, True, True, True, False, False)
     return Table(tuple(text(h) for h in headers), rows, numeric)
+
+
+_LEVEL_KEYS = ("level_green", "level_yellow", "level_orange", "level_red")
+_LEVEL_CSS = ("", "warn", "warn", "flag")
+
+
+def _level_at(alerts: pd.DataFrame | None, t: float) -> int:
+    """The town's rain alert level (code) at ``t`` (s), 0 before the first row or without alerts."""
+    if alerts is None or not len(alerts) or not np.isfinite(t):
+        return 0
+    index = alerts.index.to_numpy(float)
+    k = int(np.searchsorted(index, t, side="right")) - 1
+    return int(alerts.select_dtypes("number").iloc[k].max()) if k >= 0 else 0
+
+
+def report_phrase(text: Text, row: pd.Series) -> str:
+    """What an observation row says, as the committee hears it: "1,45 m (raíz del bucare)", "34 mm en 3h"."""
+    kind = row["kind"]
+    mark = row.get("mark")
+    mark = mark if isinstance(mark, str) and mark.strip() else ""
+    if kind == "staff_gauge":
+        value = f"{text.number(row['value'], 2)} m"
+        return f"{value} ({mark})" if mark else value
+    if kind == "rain_gauge":  # unit "m of rain in 3h"
+        window = str(row.get("unit", "")).rpartition(" in ")[2]
+        return text("rain_in", mm=text.number(1000.0 * float(row["value"]), 0), window=window)
+    if kind == "rumour":
+        return text("rumour_said", text=mark)
+    return mark or str(row.get("name", ""))
+
+
+def community_table(out: RunOutputs, text: Text) -> Table | None:
+    """What the community reported and when, beside what the model said at that moment.
+
+    One row per key report (:func:`drm.warning.key_reports`): when it reached the committee,
+    the point, what was seen (the community's mark or sign), the level it means,
+    channel and origin, and, at that moment, the model's rain alert for the town
+    and the zones the water had reached.
+    """
+    obs = out.table("observations")
+    reports = key_reports(obs) if obs is not None else None
+    if reports is None or not len(reports):
+        return None
+    alerts, zones = out.table("alerts"), out.table("zones")
+    reached_at = (
+        pd.to_numeric(zones["first_at_risk_s"], errors="coerce").dropna().to_numpy(float)
+        if zones is not None and "first_at_risk_s" in zones
+        else np.array([])
+    )
+    rows = []
+    for _, r in reports.iterrows():
+        t = float(r["reported_s"])
+        code = int(r["level"]) if pd.notna(r["level"]) else 0
+        rain = _level_at(alerts, t)
+        rumour = r["kind"] == "rumour"
+        origin = str(r.get("source", "") or "")
+        rows.append((
+            Cell(text.clock(t)),
+            Cell("–" if rumour else str(r.get("name") or r.get("point"))),
+            Cell(report_phrase(text, r), "warn" if rumour else ""),
+            Cell(text("rumour_level") if rumour else text(_LEVEL_KEYS[code]),
+                 "warn" if rumour else _LEVEL_CSS[code]),
+            Cell(text.data(r["channel"]) if isinstance(r.get("channel"), str) and r["channel"] else "–"),
+            Cell(text.data(f"origin_{origin}") if origin else "–"),
+            Cell(text(_LEVEL_KEYS[rain]), _LEVEL_CSS[rain]),
+            _num(text, int((reached_at <= t).sum())),
+        ))  # fmt: skip
+    headers = ("col_reported", "col_point", "col_seen", "col_level", "col_channel",
+               "col_origin", "col_model_alert", "col_zones_reached")  # fmt: skip
+    numeric = (False, False, False, False, False, False, False, True)
+    return Table(tuple(text(h) for h in headers), rows, numeric, text("note_key_reports"))
+
+
+def protocol_table(out: RunOutputs, text: Text) -> Table | None:
+    """Per zone, earliest first: when the trigger protocol reached each level and on what, against arrival."""
+    table = out.table("protocol")
+    if table is None or not len(table):
+        return None
+    zones = out.table("zones")
+    t = table.sort_values("first_orange_s", kind="stable", na_position="last")
+    rows = []
+    for zid, r in t.iterrows():
+        info = zones.loc[zid] if zones is not None and zid in zones.index else pd.Series(dtype=object)
+        cells = [Cell(text.zone_name(zid, info.get("name")))]
+        for level in ("yellow", "orange", "red"):
+            first, src = r[f"first_{level}_s"], r.get(f"{level}_source")
+            where = f" ({text.data('source_' + str(src).replace(' ', '_'))})" if isinstance(src, str) and src else ""
+            cells.append(Cell(text.duration(first) + where if pd.notna(first) else "–"))
+        lead = r.get("lead_time_s", np.nan)
+        cells += [
+            Cell(text.duration(r.get("arrival_s"))),
+            Cell(text.duration(r.get("latest_order_s"))),
+            Cell(text.signed_duration(lead), "flag" if lead < 0 else "ok") if pd.notna(lead) else Cell("–"),
+        ]
+        rows.append(tuple(cells))
+    headers = ("col_zone", "col_first_yellow", "col_first_orange", "col_first_red",
+               "col_first_water", "col_latest_order", "col_protocol_lead")  # fmt: skip
+    numeric = (False, False, False, False, False, False, True)
+    return Table(tuple(text(h) for h in headers), rows, numeric, text("note_protocol"))

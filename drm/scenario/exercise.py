@@ -52,7 +52,9 @@ class SituationReport:
 
     ``local`` is the local clock time of ``time_s`` (``"2026-10-03 14:30 -04"``;
     None when the event start is unknown); ``note`` a line shown first (the
-    event start, on the first report).
+    event start, on the first report); ``community`` the observers' key reports
+    and rumours that reached the committee since the last report
+    (:func:`drm.warning.key_reports`), as lines.
     """
 
     time_s: float
@@ -77,6 +79,7 @@ class SituationReport:
     local: str | None = None
     note: str = ""
     language: str = "en"
+    community: tuple[str, ...] = ()
 
     def _lines(self) -> tuple[str, list[str]]:
         """The heading (``T+3h30m (2026-10-03 03:30 -04)``) and the report's lines."""
@@ -122,6 +125,7 @@ class SituationReport:
             lines.append(text("sr_centres_full", centres=", ".join(self.centres_over_90pct)))
         if self.zones_past_latest_order:
             lines.append(text("sr_too_late", zones=", ".join(self.zones_past_latest_order)))
+        lines += list(self.community)
         lines += [text("sr_inject", note=note) for note in self.injects]
         return heading, lines
 
@@ -229,6 +233,7 @@ def situation_reports(
     start_note = (
         text("sr_start", at=clock.label(0.0), tz=clock.tz) if clock.known else text("sr_no_start")
     )
+    heard = _community_lines(result, text)
     reports = []
     previous = 0.0
     for t in times:
@@ -307,6 +312,7 @@ def situation_reports(
                 local=clock.label(float(t)),
                 note=start_note if not reports else "",
                 language=text.language,
+                community=tuple(line for at, line in heard if previous < at <= t),
                 **counts,
             )
         )
@@ -314,7 +320,36 @@ def situation_reports(
     return reports
 
 
+def _community_lines(result: ScenarioResult, text: Text) -> list[tuple[float, str]]:
+    """(reported_s, line) for each key report and rumour the committee received."""
+    from drm.report.tables import report_phrase
+    from drm.warning.observations import key_reports
+
+    if result.observations is None or not len(result.observations):
+        return []
+    out = []
+    for _, r in key_reports(result.observations).iterrows():
+        if r.get("source") == "inject":  # the inject's own line says it
+            continue
+        if r["kind"] == "rumour":
+            line = text("sr_rumour", text=r["mark"])
+        else:
+            line = text(
+                "sr_report", point=r["name"], seen=report_phrase(text, r),
+                level=text(f"level_{LEVELS[int(r['level'])]}").upper(), channel=text.data(r["channel"]),
+            )  # fmt: skip
+        out.append((float(r["reported_s"]), line))
+    return out
+
+
 def _inject_text(text: Text, inject: Any) -> str:
+    if inject.gauge_report:
+        seen = inject.mark if inject.mark is not None else f"{text.number(inject.value_m, 2)} m"
+        return text("sr_inject_gauge", point=inject.gauge_report, seen=seen)
+    if inject.rumour:
+        return text("sr_inject_rumour", text=inject.rumour)
+    if inject.fail_channel:
+        return text("sr_inject_channel", channel=inject.fail_channel)
     if inject.close_road:
         return text("sr_inject_road", road=inject.close_road)
     if inject.close_centre:

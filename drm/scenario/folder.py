@@ -6,8 +6,8 @@ results; it then puts an ``INCOMPLETE`` marker in it, which stays until the
 run has written everything; the marker names the scenario, so a run stopped
 before its manifest (killed, a crash, a power cut) is simply run again into the
 same folder, no ``--overwrite`` needed. :func:`finish_output` writes the
-manifest (``drm-manifest.json``: the scenario and every file this run wrote, with its
-size and SHA-256), removes the files an earlier run of the same scenario wrote
+manifest (``drm-manifest.json``: the scenario and every file this run wrote, by its
+path in the folder, with its size and SHA-256), removes the files an earlier run of the same scenario wrote
 that this one did not, and removes the marker. Files drm did not write are
 never touched: ``--overwrite`` (``overwrite=True``) clears only the files an
 earlier manifest lists, or, without a manifest, files with the names drm gives
@@ -146,7 +146,7 @@ def _marker_scenario(folder: Path) -> dict[str, Any] | None:
 
 def _remove(folder: Path, paths: list[Path]) -> None:
     for p in paths:
-        if p.parent.resolve() == folder.resolve() and p.is_file():
+        if p.resolve().is_relative_to(folder.resolve()) and p.is_file():
             p.unlink()
 
 
@@ -168,8 +168,13 @@ def finish_output(folder: Path, scenario: Scenario, files: dict[str, Path]) -> P
         The manifest (``drm-manifest.json``).
     """
     out = Path(folder)
-    names = sorted(
-        {Path(p).name for p in files.values() if Path(p).parent.resolve() == out.resolve()}
+    root = out.resolve()
+    names = sorted(  # relative to the folder, "/"-separated: "zones.csv", "cap/drm-x-3-1.xml"
+        {
+            Path(p).resolve().relative_to(root).as_posix()
+            for p in files.values()
+            if Path(p).resolve().is_relative_to(root)
+        }
     )
     before = read_run_manifest(out)
     if before is not None:  # an earlier run of this scenario: what it wrote and this one did not

@@ -113,6 +113,11 @@ class ScenarioInputs:
         Each zone's :class:`~drm.demographics.DemographicProfile`, from the census.
     connectivity : ConnectivityReport or None
         How well the roads connect people, centres and warehouses.
+    observers : pandas.DataFrame or None
+        The community's observation points (:func:`drm.warning.read_observers`), on the DEM.
+    reports : pandas.DataFrame or None
+        The community's own reports (:func:`drm.warning.read_reports`), when the
+        scenario names them (otherwise they are simulated from the run).
     notes : tuple of str
         The warnings raised while reading, one per distinct message.
     hashes : dict
@@ -137,6 +142,8 @@ class ScenarioInputs:
     census: pd.DataFrame | None = None
     profiles: Any = None
     connectivity: Any = None
+    observers: pd.DataFrame | None = None
+    reports: pd.DataFrame | None = None
     notes: tuple[str, ...] = ()
     hashes: dict[str, str] = field(default_factory=dict)
 
@@ -466,6 +473,8 @@ def _read_all(scenario: Scenario, problems: _Problems) -> dict[str, Any]:
                 for text in io.tables.site_problems(out["warehouses"], dem, what="warehouse"):
                     problems.add("shelter.warehouses", text)
     _check_injects(scenario, out, problems)
+    if scenario.observers is not None and dem is not None:
+        _observers(scenario, dem, out, problems)
     standard = None
     with problems.field("shelter.standard"):
         # the run sizes every centre under it (drm.shelter.capacity), stock or not
@@ -498,6 +507,72 @@ def _read_all(scenario: Scenario, problems: _Problems) -> dict[str, Any]:
             for text in (*report.problems(), *report.notes()):
                 warn(f"{ev.roads.name}: {text}")
     return out
+
+
+def _observers(scenario: Scenario, dem: xr.DataArray, out: dict[str, Any], problems: _Problems) -> None:
+    """The observers on the DEM, their reports, and the marks and points the triggers and injects name."""
+    from drm.warning.observations import read_observers, read_reports
+
+    section = scenario.observers
+    assert section is not None
+    with problems.field("observers.file", section.file):
+        out["observers"] = read_observers(section.file, crs=section.crs, dem=dem)
+    observers = out.get("observers")
+    if observers is None:
+        return
+    if section.reports is not None:
+        with problems.field("observers.reports", section.reports):
+            out["reports"] = read_reports(section.reports, observers, start=scenario.start)
+    gauges = observers[observers["kind"] == "staff_gauge"]
+    indicators = observers[observers["kind"] == "indicator"]
+    known = {_mark_key(m): m for marks in gauges["marks"] for m in (marks or {})}
+    for i, trig in enumerate(scenario.triggers):
+        for j, cond in enumerate(trig.when):
+            where = f"triggers[{i}].when[{j}]"
+            if cond.gauge_mark is not None and _mark_key(cond.gauge_mark) not in known:
+                problems.add(
+                    where,
+                    f"gauge_mark {cond.gauge_mark!r} is not a mark of any staff gauge in "
+                    f"{section.file.name}; use one of its marks: {', '.join(sorted(known.values())) or 'none'}",
+                )
+            pool = indicators if cond.kind == "indicators" else gauges
+            unknown = [p for p in cond.points or () if p not in pool.index]
+            if unknown:
+                problems.add(
+                    where,
+                    f"points {unknown} are not {'indicators' if cond.kind == 'indicators' else 'staff gauges'} "
+                    f"in {section.file.name}; use ids among {', '.join(map(str, pool.index)) or 'none'}",
+                )
+            if cond.kind == "indicators" and cond.indicators > len(indicators):
+                problems.add(
+                    where,
+                    f"indicators = {cond.indicators} but {section.file.name} has "
+                    f"{len(indicators)} indicator point(s): the trigger could never hold",
+                )
+    for i, inj in enumerate(scenario.injects):
+        if inj.gauge_report is None:
+            continue
+        where = f"injects[{i}].gauge_report"
+        if inj.gauge_report not in gauges.index:
+            problems.add(
+                where,
+                f"{inj.gauge_report!r} is not a staff gauge in {section.file.name}; use one of "
+                f"{', '.join(map(str, gauges.index)) or 'none'}",
+            )
+        elif inj.mark is not None:
+            marks = {_mark_key(k): k for k in gauges.at[inj.gauge_report, "marks"] or {}}
+            if _mark_key(inj.mark) not in marks:
+                problems.add(
+                    f"injects[{i}].mark",
+                    f"{inj.mark!r} is not a mark of gauge {inj.gauge_report}; use one of "
+                    f"{', '.join(sorted(marks.values())) or 'none'}",
+                )
+
+
+def _mark_key(name: str) -> str:
+    from drm.warning.observations import _word
+
+    return _word(name)
 
 
 def _zones(pop: Any, dem: xr.DataArray) -> dict[str, Any]:

@@ -72,10 +72,14 @@ def write_outputs(result: ScenarioResult, out: Path) -> dict[str, Path]:
         ``summary.json``, ``flood.nc``, one CSV per table (zones, centres,
         alerts, evacuation households/timeline/arrivals/roads, shelter
         summary, items, occupancy, stock-outs, deliveries, assessment), one
-        PNG per figure (``<stem>_png``) and ``report``, the ``report.html``
-        built from those files.
+        PNG per figure (``<stem>_png``), the CAP 1.2 alerts (``cap/<identifier>``,
+        files ``cap/<identifier>.xml``; ``summary["cap"]`` says how many and
+        whether they were checked against the CAP 1.2 schema) and ``report``,
+        the ``report.html`` built from those files.
     """
+    cap = _cap_files(result, out)
     files = result.to_files(out)
+    files.update(cap)
     try:
         files.update(flood_cogs(result.flood, out, start=result.clock.start))
     except MissingDependencyError as err:  # a plain install: the rest of the outputs still come
@@ -89,3 +93,29 @@ def write_outputs(result: ScenarioResult, out: Path) -> dict[str, Path]:
         out, files=[p.name for p in files.values()]
     )  # this run's files only
     return files
+
+
+def _cap_files(result: ScenarioResult, out: Path) -> dict[str, Path]:
+    """Write the run's CAP 1.2 alerts into ``out/cap`` and record them in the summary.
+
+    Each message is checked against the CAP 1.2 schema when its package is
+    installed (``drm[cap]``); otherwise the summary says they were not checked.
+    """
+    from drm.warning.cap import scenario_cap, validate_cap, write_cap
+
+    messages = scenario_cap(result)
+    if not messages:
+        return {}
+    try:
+        checked: bool | str = validate_cap(messages) == len(messages)
+    except MissingDependencyError as err:
+        checked = False
+        warn(f"CAP alerts written but not checked against the CAP 1.2 schema: {err}")
+    paths = write_cap(messages, out / "cap")
+    result.summary["cap"] = {
+        "messages": len(messages),
+        "folder": "cap",
+        "schema_checked": checked,
+        "source": "triggers" if result.triggers is not None else "rain alerts",
+    }
+    return {f"cap/{p.stem}": p for p in paths}

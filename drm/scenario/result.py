@@ -36,6 +36,7 @@ __all__ = ["CLOCK_COLUMNS", "ScenarioResult", "event_clock"]
 CLOCK_COLUMNS = (
     "time_s", "time", "first_at_risk_s", "latest_order_s", "order_s", "completion_s",
     "departure_s", "arrival_s", "caught_s", "first_stockout_s", "start_s", "end_s",
+    "observed_s", "reported_s", "first_yellow_s", "first_orange_s", "first_red_s",
 )  # fmt: skip
 #: Coordinate columns (m, working CRS) that get WGS 84 ``lat``/``lon`` beside them.
 _SITES = (("x", "y"), ("caught_x", "caught_y"))
@@ -107,6 +108,14 @@ class ScenarioResult(ResultMixin):
         Where the outputs went.
     files : dict
         Output files by name.
+    observations : pandas.DataFrame or None
+        What the community reported and when (``[observers]``; see
+        :class:`drm.scenario.stages.CommunityStage`).
+    triggers : TriggerAlerts or None
+        The ``[[triggers]]`` protocol's alert levels per zone.
+    protocol : pandas.DataFrame or None
+        Per zone: when the protocol reached each level and from which source,
+        beside the modelled arrival and the latest safe order.
     """
 
     scenario: Scenario
@@ -125,6 +134,9 @@ class ScenarioResult(ResultMixin):
     summary: dict[str, Any]
     out_dir: Path | None
     files: dict[str, Path] = field(default_factory=dict)
+    observations: pd.DataFrame | None = None
+    triggers: Any = None
+    protocol: pd.DataFrame | None = None
 
     @property
     def clock(self) -> EventClock:
@@ -194,7 +206,8 @@ class ScenarioResult(ResultMixin):
         Returns
         -------
         dict of str to pandas.DataFrame
-            ``zones``, ``centres``, ``warehouses``, ``alerts``, ``evacuation_*``,
+            ``zones``, ``centres``, ``warehouses``, ``alerts``, ``observations``,
+            ``protocol``, ``protocol_levels``, ``evacuation_*``,
             ``shelter_*`` and ``assessment``: only the tables of the stages that ran (no evacuation tables
             without an order, no shelter tables without arrivals or stock). Beside
             every time since the start of the event (:data:`CLOCK_COLUMNS`, s) a
@@ -232,6 +245,11 @@ class ScenarioResult(ResultMixin):
             out["warehouses"] = self.inputs.warehouses
         if self.alerts is not None:
             out["alerts"] = self.alerts.levels
+        if self.observations is not None:
+            out["observations"] = self.observations
+        if self.triggers is not None:
+            out["protocol"] = self.protocol
+            out["protocol_levels"] = self.triggers.levels
         if self.evacuation is not None:
             ev = self.evacuation
             out["evacuation_households"] = ev.households

@@ -89,6 +89,9 @@ def run_scenario(
     clock = event_clock(sc, inputs)  # alerts and the decision clock say their times on it too
     alerts = dataclasses.replace(alerts, clock=clock) if alerts is not None else None
     decision = dataclasses.replace(decision, clock=clock) if decision is not None else None
+    community = stages.community_stage(
+        sc, inputs, flood, setup.rainfall, setup.dem, exposure, decision, clock
+    )
     shelter = stages.shelter_stage(sc, inputs, flood, centres, moved.evacuation)
     result = ScenarioResult(
         scenario=sc,
@@ -105,8 +108,12 @@ def run_scenario(
         operations=shelter.operations,
         assessment=shelter.assessment,
         summary=summarise(sc, inputs, flood, alerts, order, exposure, decision, centres,
-                          moved.evacuation, shelter.operations, shelter.assessment, moved.notes),
+                          moved.evacuation, shelter.operations, shelter.assessment, moved.notes,
+                          community),
         out_dir=out,
+        observations=community.observations,
+        triggers=community.triggers,
+        protocol=community.protocol,
     )  # fmt: skip
     if out is None:
         return result

@@ -44,10 +44,13 @@ __all__ = [
     "HazardSection",
     "Inflow",
     "Inject",
+    "ObserversSection",
     "PopulationSection",
     "RainThreshold",
     "Scenario",
     "ShelterSection",
+    "TriggerCondition",
+    "TriggerSection",
     "WarningSection",
     "load_scenario",
     "resolve_scenario_path",
@@ -383,13 +386,145 @@ class ShelterSection:
 
 
 @section
+class ObserversSection:
+    """The community's observation points: staff gauges, volunteer rain gauges, traditional signs.
+
+    ``file`` is the observers CSV (:func:`drm.warning.read_observers`: positions,
+    kinds, the community's marks in metres, thresholds, reporting delay, channel,
+    reliability); ``crs`` its CRS when its x/y columns do not say (``lat``/``lon``
+    columns are WGS 84). Without ``reports`` the reports are simulated from the
+    run (:func:`drm.warning.simulate_observations`: gauges read every
+    ``interval``, indicators fire at their modelled precursor with their
+    reliability, seeded by the scenario's seed); with ``reports`` (a CSV of
+    time-stamped reports, :func:`drm.warning.read_reports`) the community's own
+    reports are used instead.
+    """
+
+    file: Path
+    crs: CrsText | None = None
+    reports: Path | None = None
+    interval: Seconds = Field(default=900.0, gt=0)
+
+
+_CONDITION_KINDS = ("rain_mm", "gauge_m", "gauge_mark", "indicators", "arrival_minus_clearance")
+
+
+@section
+class TriggerCondition:
+    """One test of a trigger: one of rain, a staff gauge, indicators, arrival minus clearance.
+
+    Exactly one of ``rain_mm``, ``gauge_m``, ``gauge_mark``, ``indicators`` or
+    ``arrival_minus_clearance`` is given:
+
+    * ``rain_mm`` with ``window`` (and ``ahead``, a forecast horizon): the rain over
+      the window, areal mean over the DEM, reaches this depth (mm; model);
+    * ``gauge_m`` or ``gauge_mark``: a staff gauge's latest report reaches this depth
+      (m) or the community's mark of that name (observed);
+    * ``indicators``: at least this many distinct traditional signs reported
+      (``within``: a report counts for this long; observed);
+    * ``arrival_minus_clearance``: the modelled arrival minus the zone's clearance
+      time is at most this duration (model).
+
+    ``points`` restricts gauge and indicator conditions to those observation points.
+    """
+
+    rain_mm: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    window: Seconds | None = Field(default=None, gt=0)
+    ahead: Seconds = Field(default=0.0, ge=0)
+    gauge_m: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    gauge_mark: str | None = None
+    indicators: int | None = Field(default=None, ge=1)
+    within: Seconds | None = Field(default=None, gt=0)
+    points: tuple[str, ...] | None = None
+    arrival_minus_clearance: Seconds | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> TriggerCondition:
+        kinds = [k for k in _CONDITION_KINDS if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError(
+                f"a condition needs exactly one of {', '.join(_CONDITION_KINDS)}; got "
+                f"{', '.join(kinds) or 'none'} (write two conditions in when = [...])"
+            )
+        kind = kinds[0]
+        if kind == "rain_mm" and self.window is None:
+            raise ValueError('rain_mm needs window, the accumulation time (e.g. window = "3h")')
+        if kind != "rain_mm" and (self.window is not None or self.ahead):
+            raise ValueError("window and ahead go with rain_mm only")
+        if kind != "indicators" and self.within is not None:
+            raise ValueError("within goes with indicators only")
+        if self.points is not None and kind not in ("gauge_m", "gauge_mark", "indicators"):
+            raise ValueError("points go with gauge_m, gauge_mark or indicators only")
+        return self
+
+    @property
+    def kind(self) -> str:
+        """The condition's key (``"rain_mm"``, ``"gauge_m"``...)."""
+        return next(k for k in _CONDITION_KINDS if getattr(self, k) is not None)
+
+    def condition(self) -> Any:
+        """The :class:`drm.warning.Condition` this table describes."""
+        from drm.warning.triggers import Condition
+
+        kind = self.kind
+        if kind == "rain_mm":
+            return Condition.rain(self.rain_mm, self.window, ahead=self.ahead)
+        if kind in ("gauge_m", "gauge_mark"):
+            return Condition.gauge(self.gauge_m, mark=self.gauge_mark, points=self.points)
+        if kind == "indicators":
+            return Condition.indicators(self.indicators, within=self.within, points=self.points)
+        return Condition.arrival_minus_clearance(self.arrival_minus_clearance)
+
+
+@section
+class TriggerSection:
+    """A trigger of the warning protocol: raise the alert to ``level`` when the conditions hold.
+
+    ``when`` lists the conditions (:class:`TriggerCondition`); ``combine`` says
+    whether any one suffices (default) or all are needed. The protocol's level
+    per zone over time is the highest level whose trigger holds
+    (:func:`drm.warning.evaluate_triggers`).
+    """
+
+    level: Literal["yellow", "orange", "red"]
+    when: tuple[TriggerCondition, ...] = Field(min_length=1)
+    combine: Literal["any", "all"] = "any"
+    name: str = ""
+
+    def trigger(self) -> Any:
+        """The :class:`drm.warning.Trigger` this table describes."""
+        from drm.warning.triggers import Trigger
+
+        return Trigger(
+            self.level, [c.condition() for c in self.when], combine=self.combine, name=self.name
+        )
+
+
+_INJECT_ACTIONS = (
+    "close_road",
+    "close_centre",
+    "extra_rain",
+    "delay_warehouse",
+    "gauge_report",
+    "rumour",
+    "fail_channel",
+)
+
+
+@section
 class Inject:
     """A timed training event: exactly one action happens at ``at``.
 
     ``close_road`` (a road id such as ``"bridge-2"``), ``close_centre`` (a
-    centre id), ``extra_rain`` (multiply the rain from then on, e.g. 1.5) or
+    centre id), ``extra_rain`` (multiply the rain from then on, e.g. 1.5),
     ``delay_warehouse`` (a warehouse id whose trucks cannot leave for
-    ``delay``).
+    ``delay``); observer injects: ``gauge_report`` (an observation point's id:
+    its observer reports ``value_m`` metres or the ``mark`` of that name at
+    ``at``, which the triggers read like any report), ``rumour`` (the text of a
+    rumour reaching the committee: shown, never counted by a trigger) and
+    ``fail_channel`` (a warning channel of ``evacuation.channels``, e.g.
+    ``"siren"``, out of order from ``at`` on: an order given at or after ``at``
+    reaches nobody through it; an earlier order has already gone out on it).
     """
 
     at: Seconds
@@ -398,22 +533,30 @@ class Inject:
     extra_rain: Factor | None = None
     delay_warehouse: str | None = None
     delay: Seconds | None = None
+    gauge_report: str | None = None
+    value_m: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    mark: str | None = None
+    rumour: str | None = None
+    fail_channel: str | None = None
     note: str = ""
 
     @model_validator(mode="after")
     def _one_action(self) -> Inject:
-        actions = [
-            a
-            for a in ("close_road", "close_centre", "extra_rain", "delay_warehouse")
-            if getattr(self, a) is not None
-        ]
+        actions = [a for a in _INJECT_ACTIONS if getattr(self, a) is not None]
         if len(actions) != 1:
             raise ValueError(
-                "an inject needs exactly one of close_road, close_centre, extra_rain, delay_warehouse; "
+                f"an inject needs exactly one of {', '.join(_INJECT_ACTIONS)}; "
                 f"got {actions or 'none'}"
             )
         if self.delay_warehouse is not None and self.delay is None:
             raise ValueError("delay_warehouse needs delay (e.g. '6h')")
+        if self.gauge_report is not None and (self.value_m is None) == (self.mark is None):
+            raise ValueError(
+                "gauge_report needs what the observer read: value_m (metres on the gauge) or "
+                "mark (a mark's name in the observers file), one of them"
+            )
+        if self.gauge_report is None and (self.value_m is not None or self.mark is not None):
+            raise ValueError("value_m and mark go with gauge_report only")
         return self
 
 
@@ -487,7 +630,14 @@ class Scenario:
         run (``[shelter]``, optional).
     injects : tuple of Inject
         Timed training events (road or centre closures, extra rain, delayed
-        deliveries) from ``[[injects]]``, in file order; empty when none.
+        deliveries, observer reports, rumours, failed channels) from
+        ``[[injects]]``, in file order; empty when none.
+    observers : ObserversSection or None
+        The community's observation points and their reports (``[observers]``,
+        optional).
+    triggers : tuple of TriggerSection
+        The warning protocol combining model and community (``[[triggers]]``,
+        optional): evaluated after the run per zone, beside the order given.
     ensemble : EnsembleSection
         Members and rain perturbations of ensemble runs (optional section).
     start : str or None
@@ -511,9 +661,44 @@ class Scenario:
     shelter: ShelterSection = ShelterSection()
     injects: tuple[Inject, ...] = ()
     ensemble: EnsembleSection = EnsembleSection()
+    observers: ObserversSection | None = None
+    triggers: tuple[TriggerSection, ...] = ()
     start: Annotated[str, BeforeValidator(_start)] | None = None
     timezone: Annotated[str, BeforeValidator(_timezone)] | None = None
     source: Path | None = None
+
+    @model_validator(mode="after")
+    def _community(self) -> Scenario:
+        problems = []
+        observed = [
+            f"triggers[{i}].when[{j}]"
+            for i, t in enumerate(self.triggers)
+            for j, c in enumerate(t.when)
+            if c.kind in ("gauge_m", "gauge_mark", "indicators")
+        ]
+        if observed and self.observers is None:
+            problems.append(
+                f"{observed[0]} reads the community's reports: add an [observers] section "
+                "with file = the observers CSV"
+            )
+        problems += _trigger_order(self.triggers)
+        channels = [c.name for c in self.evacuation.channels]
+        for i, inj in enumerate(self.injects):
+            if inj.gauge_report is not None and self.observers is None:
+                problems.append(
+                    f"injects[{i}].gauge_report: add an [observers] section naming the "
+                    "observation points"
+                )
+            if inj.fail_channel is not None and inj.fail_channel not in channels:
+                close = difflib.get_close_matches(inj.fail_channel, channels, n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                problems.append(
+                    f"injects[{i}].fail_channel: {inj.fail_channel!r} is not a channel of "
+                    f"evacuation.channels; {hint}use one of {', '.join(channels)}"
+                )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
     def input_files(self) -> dict[str, Path]:
         """Return every input file by its dotted field name."""
@@ -548,6 +733,37 @@ class Scenario:
             return v
 
         return plain(self)
+
+
+def _trigger_order(triggers: tuple[TriggerSection, ...]) -> list[str]:
+    """Thresholds of one kind that fall as the level rises (an orange below its yellow)."""
+    names = ("green", "yellow", "orange", "red")
+    seen: list[tuple[tuple[Any, ...], int, float, str]] = []
+    problems = []
+    for i, t in enumerate(triggers):
+        level = names.index(t.level)
+        for j, c in enumerate(t.when):
+            kind = c.kind
+            if kind == "gauge_mark":
+                continue  # marks are names; their heights are checked with the observers file
+            key = (kind, c.window, c.ahead, c.points, c.within)
+            value = float(getattr(c, kind))
+            where = f"triggers[{i}].when[{j}]"
+            for other_key, other_level, other_value, other in seen:
+                if other_key != key or other_level == level:
+                    continue
+                (lo, v_lo), (hi, v_hi) = sorted([(level, value), (other_level, other_value)])
+                # rain, gauges and indicators rise with the level; arrival - clearance falls
+                falls = kind == "arrival_minus_clearance"
+                if (v_hi > v_lo) if falls else (v_hi < v_lo):
+                    problems.append(
+                        f"{where}: {kind} = {value:g} at {t.level} against {other_value:g} at "
+                        f"{names[other_level]} ({other}): {names[hi]} must be "
+                        f"{'at most' if falls else 'at least'} {names[lo]}'s {v_lo:g}; swap them "
+                        "or check the units"
+                    )
+            seen.append((key, level, value, where))
+    return problems
 
 
 def _hints(cls: type) -> dict[str, Any]:
@@ -636,7 +852,10 @@ def _messages(err: ValidationError) -> list[str]:
             msg = e["msg"].removeprefix("Value error, ")
             got = e.get("input")
             # a whole section is not what the user got wrong: its message names the keys
-            lines.append(f"{where}: {msg}" if isinstance(got, dict) else f"{where}: {msg}, got {got!r}")
+            if not loc:  # the scenario's own checks name their keys
+                lines.append(msg)
+            else:
+                lines.append(f"{where}: {msg}" if isinstance(got, dict) else f"{where}: {msg}, got {got!r}")
     return lines
 
 

@@ -3,7 +3,8 @@
 Data flows one way, in the order :func:`drm.scenario.run_scenario` calls them:
 :func:`hazard_setup` → :func:`flood_stage` → :func:`decide_order` →
 :func:`exposure_stage` → :func:`road_network` → :func:`centre_table` →
-:func:`evacuation_stage` → :func:`decision_stage` → :func:`shelter_stage`.
+:func:`evacuation_stage` → :func:`decision_stage` → :func:`community_stage` →
+:func:`shelter_stage`.
 Each function is small glue over the stage's public API (the science lives in
 :mod:`drm.hazard`, :mod:`drm.warning`, :mod:`drm.exposure`, :mod:`drm.network`,
 :mod:`drm.evacuation` and :mod:`drm.shelter`); the exercise mode and the
@@ -31,14 +32,17 @@ from drm.scenario.inputs import ScenarioInputs
 from drm.scenario.schema import Scenario
 
 __all__ = [
+    "CommunityStage",
     "EvacuationStage",
     "HazardSetup",
     "ShelterStage",
     "centre_table",
+    "community_stage",
     "decide_order",
     "decision_stage",
     "evacuation_stage",
     "exposure_stage",
+    "failed_channels",
     "flood_stage",
     "hazard_setup",
     "households",
@@ -363,12 +367,26 @@ def households(
     hh = make_households(origins, household_size=size)
     rng = np.random.default_rng([scenario.seed, 1])
     hh["shelter"] = rng.random(len(hh)) < scenario.population.shelter_fraction
+    failed = failed_channels(scenario, order_time_s)
     channels = [
-        Channel(c.name, reach=c.reach, delay=Rayleigh(max(c.delay, 1.0) / np.sqrt(np.pi / 2)))
+        Channel(
+            c.name,
+            reach=0.0 if c.name in failed else c.reach,
+            delay=Rayleigh(max(c.delay, 1.0) / np.sqrt(np.pi / 2)),
+        )
         for c in ev.channels
     ]
     model = DepartureModel(channels, Rayleigh(ev.response_sigma), compliance=ev.compliance)
     return sample_departures(hh, model, order_time=order_time_s, seed=scenario.seed)
+
+
+def failed_channels(scenario: Scenario, order_time_s: float) -> set[str]:
+    """Warning channels out of order when the order goes out (``fail_channel`` injects at or before it)."""
+    return {
+        i.fail_channel
+        for i in scenario.injects
+        if i.fail_channel is not None and i.at <= order_time_s
+    }
 
 
 def inject_road_closures(scenario: Scenario, G: nx.MultiDiGraph) -> dict[str, float]:
@@ -493,6 +511,132 @@ def decision_stage(scenario: Scenario, exposure: Any, evacuation: EvacuationStag
         margin=scenario.warning.margin,
         order_time=order_time_s,
     )
+
+
+@dataclass(frozen=True)
+class CommunityStage:
+    """What the community saw and what the warning protocol said.
+
+    Attributes
+    ----------
+    observations : pandas.DataFrame or None
+        Every report that reached the committee, by ``reported_s`` (s): simulated
+        from the run (or the community's own, ``observers.reports``), with the
+        inject reports and rumours (``source``: ``"simulated"``, ``"reported"``
+        or ``"inject"``; rumours have kind ``"rumour"`` and no value). None
+        without ``[observers]``.
+    triggers : TriggerAlerts or None
+        The ``[[triggers]]`` protocol's levels per zone (None without triggers).
+    protocol : pandas.DataFrame or None
+        Per zone: ``first_yellow_s``, ``first_orange_s``, ``first_red_s`` (s, NaN:
+        never) and the source of each (``*_source``: model, observed or both),
+        the modelled ``arrival_s`` and the ``latest_order_s`` of the decision clock,
+        and ``lead_time_s`` = arrival − first time at ``warning.order_on``.
+    """
+
+    observations: pd.DataFrame | None
+    triggers: Any
+    protocol: pd.DataFrame | None
+
+
+def _inject_reports(scenario: Scenario, observers: pd.DataFrame) -> pd.DataFrame:
+    """The gauge reports and rumours of the scenario's injects, as observation rows."""
+    from drm.warning.observations import _finish, _word
+
+    gauges, rumours = [], []
+    for inj in scenario.injects:
+        if inj.gauge_report is not None:
+            value = inj.value_m
+            if value is None:
+                marks = {_word(k): v for k, v in (observers.at[inj.gauge_report, "marks"] or {}).items()}
+                value = marks[_word(inj.mark)]
+            gauges.append((inj.gauge_report, inj.at, inj.at, float(value), inj.note))
+        elif inj.rumour is not None:
+            rumours.append(inj)
+    cols = ["point", "observed_s", "reported_s", "value", "note"]
+    table = _finish(pd.DataFrame(gauges, columns=cols), observers) if gauges else None
+    rows = [
+        {"point": "", "name": "", "kind": "rumour", "observed_s": i.at, "reported_s": i.at,
+         "value": np.nan, "unit": "", "mark": i.rumour, "level": 0, "channel": "", "note": i.note}
+        for i in rumours
+    ]  # fmt: skip
+    parts = [t for t in (table, pd.DataFrame(rows) if rows else None) if t is not None]
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return out.assign(source="inject") if len(out) else out
+
+
+def community_stage(
+    scenario: Scenario,
+    inputs: ScenarioInputs,
+    flood: Any,
+    rainfall: xr.DataArray,
+    dem: xr.DataArray,
+    exposure: Any,
+    decision: Any,
+    clock: Any = None,
+) -> CommunityStage:
+    """The community's reports during the run and the trigger protocol's levels per zone.
+
+    Reports are the community's own (``observers.reports``) or simulated from
+    the flood and the rain the solver used (:func:`drm.warning.simulate_observations`,
+    seeded by the scenario's seed), plus the injects' gauge reports and rumours.
+    The protocol (``[[triggers]]``) is evaluated per zone with those reports,
+    the rain over the DEM (areal mean, as the rain alerts) and the decision
+    clock's arrival and clearance (:func:`drm.warning.evaluate_triggers`); it
+    is a check of the protocol beside the order the scenario gave, not what
+    decided that order.
+    """
+    from drm.warning.observations import simulate_observations
+    from drm.warning.triggers import TriggerInputs, TriggerRule, evaluate_triggers
+
+    observations = None
+    if inputs.observers is not None:
+        obs = inputs.observers
+        if inputs.reports is not None:
+            observations = inputs.reports.assign(source="reported")
+        else:
+            observations = simulate_observations(
+                obs, flood=flood, rainfall=rainfall, seed=[scenario.seed, 18],
+                interval=scenario.observers.interval,
+            ).assign(source="simulated")  # fmt: skip
+        extra = _inject_reports(scenario, obs)
+        if len(extra):
+            attrs = observations.attrs
+            observations = pd.concat([observations, extra], ignore_index=True)
+            observations = observations.sort_values(["reported_s", "point"], kind="stable")
+            observations = observations.reset_index(drop=True)
+            observations.attrs = attrs
+    if not scenario.triggers:
+        return CommunityStage(observations, None, None)
+    rule = TriggerRule([t.trigger() for t in scenario.triggers], name="scenario protocol")
+    zones = exposure.zones
+    at_risk = zones.index[zones["persons_at_risk"] > 0]
+    area = xr.DataArray(
+        np.ones(dem.shape, dtype=bool), dims=("y", "x"), coords={"y": dem["y"], "x": dem["x"]}
+    )
+    if decision is not None:
+        timing: dict[str, Any] = {"decision": decision}
+    else:
+        timing = {"arrival": pd.Series(np.nan, index=at_risk), "clearance": 0.0}
+    tin = TriggerInputs(
+        zones=list(decision.table.index) if decision is not None else list(at_risk),
+        observations=observations, observers=inputs.observers, rainfall=rainfall, areas=area,
+        clock=clock, name=scenario.name, **timing,
+    )  # fmt: skip
+    alerts = evaluate_triggers(rule, tin)
+    table = pd.DataFrame(index=alerts.levels.columns.rename("zone"))
+    for level in ("yellow", "orange", "red"):
+        table[f"first_{level}_s"] = alerts.first_time(level).reindex(table.index)
+        table[f"{level}_source"] = alerts.first_source(level).reindex(table.index).fillna("")
+    if decision is not None:
+        t = decision.table.reindex(table.index)
+        table["arrival_s"] = t["arrival_s"]
+        table["latest_order_s"] = t["latest_order_s"]
+    else:
+        table["arrival_s"] = np.nan
+        table["latest_order_s"] = np.nan
+    table["lead_time_s"] = table["arrival_s"] - table[f"first_{scenario.warning.order_on}_s"]
+    return CommunityStage(observations, alerts, table)
 
 
 def resupply_routes(

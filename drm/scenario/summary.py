@@ -3,7 +3,15 @@
 The report, the golden tests and the ensemble store read these numbers, so
 their keys are stable: ``scenario``, ``drm_version``, ``input_sha256``,
 ``inputs``, ``flood``, ``warning``, ``exposure``, ``centres``, ``evacuation``,
-``shelter``, ``notes``, ``clock`` and, when the centres were assessed, ``assessment``.
+``shelter``, ``notes``, ``clock``, when the centres were assessed, ``assessment``, and
+with ``[observers]`` or ``[[triggers]]``, ``community``: ``points`` (count),
+``reports`` (count, rumours apart), ``rumours``, ``first_report_s`` (by level:
+the first report at that level or above to reach the committee),
+``indicators_reported``, ``indicators_missed`` (their precursor held, they did
+not report) and ``indicators_never`` (ids), ``protocol_first_s`` and
+``protocol_first_source`` (by level, the first zone's), ``protocol_min_lead_time_s``
+(the least, over zones, of arrival − first ``order_on`` level) and
+``failed_channels``.
 Times are seconds since the start of the event; NaN means "did not happen".
 
 ``clock`` is ``{"start": ISO 8601 with offset or None, "timezone": str or None,
@@ -36,6 +44,7 @@ __all__ = ["summarise"]
 def summarise(
     sc: Scenario, inputs: ScenarioInputs, flood: Any, alerts: Any, order: float | None, exposure: Any,
     decision: Any, centres: pd.DataFrame, evacuation: Any, operations: Any, assessment: Any, notes: list[str],
+    community: Any = None,
 ) -> dict[str, Any]:  # fmt: skip
     """The summary of a run from its stages' results (see the module docstring for its keys).
 
@@ -65,6 +74,8 @@ def summarise(
         Centres against the standard.
     notes : list of str
         Warnings raised during the run.
+    community : CommunityStage, optional
+        The community's reports and the trigger protocol.
 
     Returns
     -------
@@ -83,6 +94,7 @@ def summarise(
             "source": str(sc.source) if sc.source else None,
             "seed": sc.seed,
             "language": sc.language,
+            "order_on": sc.warning.order_on,
         },
         "drm_version": __version__,
         "input_sha256": inputs.hashes,
@@ -120,6 +132,8 @@ def summarise(
     }
     if assessment is not None:
         out["assessment"] = {"indicators_failed": len(assessment.failures())}
+    if community is not None and (community.observations is not None or community.triggers is not None):
+        out["community"] = _community_summary(sc, inputs, community, order)
     return _with_clock(out, event_clock(sc, inputs), sc.timezone, order)
 
 
@@ -145,6 +159,11 @@ def _with_clock(out: dict[str, Any], clock: EventClock, timezone: str | None,
     out["warning"] = _beside(w, clock, ("order_time_s", "first_arrival_s", "latest_order_s"))
     out["warning"]["first_alert_local"] = {k: clock.label(v) for k, v in w["first_alert_s"].items()}
     out["flood"] = _beside(out["flood"], clock, ("duration_s",), name="end_local")
+    if "community" in out:
+        c = out["community"]
+        for key in ("first_report_s", "protocol_first_s"):
+            if key in c:
+                c[key.removesuffix("_s") + "_local"] = {k: clock.label(v) for k, v in c[key].items()}
     if out["evacuation"] and order is not None:
         out["evacuation"] = _beside(
             out["evacuation"], clock, ("clearance_time_s", "time_90pct_safe_s"), offset=order
@@ -166,6 +185,50 @@ def _beside(d: dict[str, Any], clock: EventClock, keys: tuple[str, ...], *, offs
             t = None if value is None else offset + float(value)
             new[name or key.removesuffix("_s") + "_local"] = clock.label(t)
     return new
+
+
+def _community_summary(sc: Scenario, inputs: ScenarioInputs, community: Any,
+                       order: float | None) -> dict[str, Any]:  # fmt: skip
+    from drm.scenario.stages import failed_channels
+
+    levels = ("yellow", "orange", "red")
+    out: dict[str, Any] = {}
+    obs = community.observations
+    if obs is not None:
+        rumour = obs["kind"] == "rumour"
+        seen = obs[~rumour]
+        ind = seen[seen["kind"] == "indicator"]
+        out.update(
+            points=len(inputs.observers) if inputs.observers is not None else 0,
+            reports=len(seen),
+            rumours=int(rumour.sum()),
+            first_report_s={
+                lvl: _min(seen.loc[seen["level"] >= code, "reported_s"])
+                for code, lvl in enumerate(levels, start=1)
+            },
+            indicators_reported=sorted(set(ind["point"].astype(str))),
+            indicators_missed=[str(p) for p in obs.attrs.get("missed", [])],
+            indicators_never=[str(p) for p in obs.attrs.get("never", [])],
+        )
+    table = community.protocol
+    if table is not None:
+        first, source = {}, {}
+        for lvl in levels:
+            t = table[f"first_{lvl}_s"]
+            first[lvl] = _min(t)
+            source[lvl] = str(table.loc[t.idxmin(), f"{lvl}_source"]) if t.notna().any() else None
+        out.update(
+            protocol_first_s=first,
+            protocol_first_source=source,
+            protocol_min_lead_time_s=_min(table["lead_time_s"]),
+        )
+    out["failed_channels"] = sorted(failed_channels(sc, order)) if order is not None else []
+    return out
+
+
+def _min(values: pd.Series) -> float | None:
+    v = pd.to_numeric(values, errors="coerce").dropna()
+    return float(v.min()) if len(v) else None
 
 
 def _shelter_summary(operations: Any) -> dict[str, Any]:

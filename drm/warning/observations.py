@@ -80,6 +80,7 @@ __all__ = [
     "CHANNELS",
     "KINDS",
     "OBSERVATION_COLUMNS",
+    "key_reports",
     "read_observers",
     "read_reports",
     "simulate_observations",
@@ -983,3 +984,39 @@ def simulate_observations(
     table = _finish(rows, obs)
     table.attrs = {"interval_s": step, "missed": missed, "never": never_held}
     return table
+
+
+def key_reports(observations: pd.DataFrame) -> pd.DataFrame:
+    """The reports worth a line: each point's first at each level it reached, every inject and rumour.
+
+    A gauge that reports every 15 min would fill pages; the committee acts on
+    changes, so each point keeps its first report at each level above green
+    (an indicator its report), and every report from a training inject
+    (``source == "inject"``) and every rumour (kind ``"rumour"``) is kept.
+
+    Parameters
+    ----------
+    observations : pandas.DataFrame
+        Reports with ``point``, ``kind``, ``reported_s`` (s) and ``level`` (code 0-3), as
+        :func:`simulate_observations`, :func:`read_reports` or a scenario run give them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Those rows, by ``reported_s``.
+
+    Examples
+    --------
+    >>> obs = pd.DataFrame({"point": ["G1"] * 4, "kind": ["staff_gauge"] * 4,
+    ...                     "reported_s": [0.0, 900.0, 1800.0, 2700.0], "level": [0, 1, 1, 2]})
+    >>> key_reports(obs)["reported_s"].tolist()
+    [900.0, 2700.0]
+    """
+    need = {"point", "kind", "reported_s", "level"} - set(observations.columns)
+    if need:
+        raise InputError(f"observations lack columns {sorted(need)}; see drm.warning.simulate_observations")
+    level = pd.to_numeric(observations["level"], errors="coerce").fillna(0).astype(int)
+    source = observations.get("source", pd.Series("", index=observations.index))
+    first = (level > 0) & ~observations.assign(_level=level).duplicated(["point", "_level"])
+    keep = first | (source == "inject") | (observations["kind"] == "rumour")
+    return observations[keep].sort_values("reported_s", kind="stable")
