@@ -143,16 +143,16 @@ def test_inject_closing_an_unknown_centre_is_refused_at_validate_and_run(town):
     with pytest.raises(InputError) as err:
         validate(path)
     msg = str(err.value)
-    assert "injects[1].close_centre: unknown centre 'C99'" in msg
+    assert "injects[3].close_centre: unknown centre 'C99'" in msg  # after the sample's three
     assert "centres.csv are C01, C02, C03" in msg
     assert ", C12: use one of these ids" in msg
-    with pytest.raises(InputError, match=r"injects\[1\]\.close_centre: unknown centre 'C99'"):
+    with pytest.raises(InputError, match=r"injects\[3\]\.close_centre: unknown centre 'C99'"):
         run_scenario(path, progress=False)  # refused before the flood: no run here
 
 
 def test_inject_closing_a_known_centre_still_validates(town):
     path = scenario(town, "close-c02", append='\n[[injects]]\nat = "2h"\nclose_centre = "C02"\n')
-    assert validate(path).scenario.injects[1].close_centre == "C02"
+    assert validate(path).scenario.injects[3].close_centre == "C02"
 
 
 def test_inject_delaying_an_unknown_warehouse_is_refused(town):
@@ -164,7 +164,7 @@ def test_inject_delaying_an_unknown_warehouse_is_refused(town):
     with pytest.raises(InputError) as err:
         validate(path)
     msg = str(err.value)
-    assert "injects[1].delay_warehouse: unknown warehouse 'W9'" in msg
+    assert "injects[3].delay_warehouse: unknown warehouse 'W9'" in msg
     assert "warehouses.csv are W1, W2, W3" in msg
 
 
@@ -254,7 +254,7 @@ def test_extra_rain_inject_counts_towards_the_envelope(town):
     with pytest.raises(InputError) as err:
         validate(path)
     msg = str(err.value)
-    assert "after hazard.rain_factor = 3 and injects[1].extra_rain = 4" in msg
+    assert "after hazard.rain_factor = 3 and injects[3].extra_rain = 4" in msg
     assert f"gets {PEAK_STEP_MM * 6 * 12:.4g} mm/h" in msg
 
 

@@ -557,6 +557,71 @@ def _rule_text(c: _Context, level: str) -> str:
     return t("p_or").join(rules) if rules else t("p_no_rule")
 
 
+def _condition_text(cond: Any, t: PlanText) -> str:
+    """One condition of the scenario's protocol, in the plan's language."""
+    kind = cond.kind
+    if kind == "rain_mm":
+        return t("p_cond_rain", mm=t.number(cond.rain_mm), duration=_hours(cond.window, t))
+    if kind == "gauge_mark":
+        return t("p_cond_mark", mark=cond.gauge_mark)
+    if kind == "gauge_m":
+        return t("p_cond_gauge", m=t.number(cond.gauge_m, 2))
+    if kind == "indicators":
+        return t("p_cond_signs", n=cond.indicators)
+    return t("p_cond_clock", under=t.duration(cond.arrival_minus_clearance))
+
+
+def _protocol_text(c: _Context, level: str) -> str | None:
+    """The ``[[triggers]]`` conditions that raise ``level`` (None: the scenario has no protocol)."""
+    triggers = c.result.scenario.triggers
+    if not triggers:
+        return None
+    t = c.text
+    parts = []
+    for trig in triggers:
+        if trig.level == level:
+            joint = t("p_or") if trig.combine == "any" else t("p_and")
+            parts.append(joint.join(_condition_text(cond, t) for cond in trig.when))
+    return t("p_or").join(parts) if parts else t("p_no_rule")
+
+
+def _observers_table(c: _Context) -> list[Block]:
+    """Who watches what, the community's marks and what they mean, and how they report."""
+    obs = c.result.inputs.observers
+    if obs is None or not len(obs):
+        return []
+    t = c.text
+    rows = []
+    for pid, r in obs.iterrows():
+        kind = r["kind"]
+        if kind == "staff_gauge":
+            levels = [(lvl, r[f"{lvl}_m"]) for lvl in ("yellow", "orange", "red")]
+            marks = {round(v, 6): k for k, v in (r["marks"] or {}).items()}
+            watch = t("p_watch_gauge") + "; ".join(
+                f"{t(f'p_lvl_{lvl}')}: {marks.get(round(m, 6), t.number(m, 2) + ' m')}"
+                for lvl, m in levels if np.isfinite(m)
+            )  # fmt: skip
+        elif kind == "rain_gauge":
+            watch = t("p_watch_rain", duration=_hours(r["window_s"], t)) + "; ".join(
+                f"{t(f'p_lvl_{lvl}')}: {t.number(1000.0 * r[f'{lvl}_m'])} mm"
+                for lvl in ("yellow", "orange", "red") if np.isfinite(r[f"{lvl}_m"])
+            )  # fmt: skip
+        else:
+            level = ("green", "yellow", "orange", "red")[int(r["indicator_level"])]
+            watch = t("p_watch_sign", sign=r["indicator"], level=t(f"p_lvl_{level}"))
+        who = r.get("observer")
+        rows.append((
+            f"{pid} {r['name']}", who if isinstance(who, str) and who else t("p_to_name"), watch,
+            t("p_reports_by", channel=t.data(r["channel"]), delay=t.duration(r["delay_s"])),
+        ))  # fmt: skip
+    heads = tuple(t(k) for k in ("p_col_point", "p_col_observer", "p_col_watch", "p_col_report"))
+    return [
+        Subheading(t("p_h_observers")),
+        Paragraph(t("p_observers_intro")),
+        PlanTable("observers", heads, tuple(rows), (False,) * 4, (1.8, 1.8, 3.8, 1.6)),
+    ]
+
+
 def _role(level_index: int, order_index: int) -> str:
     if level_index == 0:
         return "green"
@@ -581,17 +646,22 @@ def _triggers_section(c: _Context) -> list[Block]:
             in_run = t("p_not_reached")
         else:
             in_run = t("p_reached_at", at=c.when(at, first_local.get(level)))
+        protocol = None if level == "green" else _protocol_text(c, level)
         rows.append((
-            t(f"p_lvl_{level}"), _rule_text(c, level), t(f"p_what_{role}", zones=c.numbers["zones"]),
-            t(f"p_who_{role}"), in_run,
+            t(f"p_lvl_{level}"), protocol or _rule_text(c, level),
+            t(f"p_what_{role}", zones=c.numbers["zones"]), t(f"p_who_{role}"), in_run,
         ))  # fmt: skip
         fills.append((i, 0, LEVEL_FILLS[level]))
+    trigger_head = "p_col_trigger_protocol" if c.result.scenario.triggers else "p_col_trigger"
     headers = tuple(
-        t(k) for k in ("p_col_level", "p_col_trigger", "p_col_what", "p_col_who", "p_col_in_run")
+        t(k) for k in ("p_col_level", trigger_head, "p_col_what", "p_col_who", "p_col_in_run")
     )
     blocks: list[Block] = [
         PlanTable("triggers", headers, tuple(rows), (False,) * 5, (1.25, 1.8, 2.2, 3.8, 1.8), fills=tuple(fills))
     ]  # fmt: skip
+    if c.result.scenario.triggers:
+        blocks.append(Paragraph(t("p_protocol_note")))
+    blocks += _observers_table(c)
     level_name = t(f"level_{w.order_on}")
     order, alert = c.result.order_time_s, _finite(first.get(w.order_on))
     alert_text = c.when(alert, first_local.get(w.order_on)) if alert is not None else None

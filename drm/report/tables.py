@@ -548,17 +548,25 @@ def protocol_table(out: RunOutputs, text: Text) -> Table | None:
     t = table.sort_values("first_orange_s", kind="stable", na_position="last")
     rows = []
     for zid, r in t.iterrows():
-        info = zones.loc[zid] if zones is not None and zid in zones.index else pd.Series(dtype=object)
+        info = (
+            zones.loc[zid] if zones is not None and zid in zones.index else pd.Series(dtype=object)
+        )
         cells = [Cell(text.zone_name(zid, info.get("name")))]
         for level in ("yellow", "orange", "red"):
             first, src = r[f"first_{level}_s"], r.get(f"{level}_source")
-            where = f" ({text.data('source_' + str(src).replace(' ', '_'))})" if isinstance(src, str) and src else ""
+            where = (
+                f" ({text.data('source_' + str(src).replace(' ', '_'))})"
+                if isinstance(src, str) and src
+                else ""
+            )
             cells.append(Cell(text.duration(first) + where if pd.notna(first) else "–"))
         lead = r.get("lead_time_s", np.nan)
         cells += [
             Cell(text.duration(r.get("arrival_s"))),
             Cell(text.duration(r.get("latest_order_s"))),
-            Cell(text.signed_duration(lead), "flag" if lead < 0 else "ok") if pd.notna(lead) else Cell("–"),
+            Cell(text.signed_duration(lead), "flag" if lead < 0 else "ok")
+            if pd.notna(lead)
+            else Cell("–"),
         ]
         rows.append(tuple(cells))
     headers = ("col_zone", "col_first_yellow", "col_first_orange", "col_first_red",

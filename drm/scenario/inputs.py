@@ -509,7 +509,9 @@ def _read_all(scenario: Scenario, problems: _Problems) -> dict[str, Any]:
     return out
 
 
-def _observers(scenario: Scenario, dem: xr.DataArray, out: dict[str, Any], problems: _Problems) -> None:
+def _observers(
+    scenario: Scenario, dem: xr.DataArray, out: dict[str, Any], problems: _Problems
+) -> None:
     """The observers on the DEM, their reports, and the marks and points the triggers and injects name."""
     from drm.warning.observations import read_observers, read_reports
 

@@ -132,7 +132,9 @@ def summarise(
     }
     if assessment is not None:
         out["assessment"] = {"indicators_failed": len(assessment.failures())}
-    if community is not None and (community.observations is not None or community.triggers is not None):
+    if community is not None and (
+        community.observations is not None or community.triggers is not None
+    ):
         out["community"] = _community_summary(sc, inputs, community, order)
     return _with_clock(out, event_clock(sc, inputs), sc.timezone, order)
 
@@ -163,7 +165,9 @@ def _with_clock(out: dict[str, Any], clock: EventClock, timezone: str | None,
         c = out["community"]
         for key in ("first_report_s", "protocol_first_s"):
             if key in c:
-                c[key.removesuffix("_s") + "_local"] = {k: clock.label(v) for k, v in c[key].items()}
+                c[key.removesuffix("_s") + "_local"] = {
+                    k: clock.label(v) for k, v in c[key].items()
+                }
     if out["evacuation"] and order is not None:
         out["evacuation"] = _beside(
             out["evacuation"], clock, ("clearance_time_s", "time_90pct_safe_s"), offset=order

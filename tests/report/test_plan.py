@@ -195,15 +195,34 @@ def test_vulnerable_groups_per_zone_split_the_persons_at_risk(plan_es, valle_alt
 def test_trigger_table_uses_the_scenario_thresholds_and_alert_times(plan_es, valle_alto_run):
     _, rows = _table(docx.Document(plan_es[0]["docx"]), "Nivel", "Quién hace qué")
     assert [r[0] for r in rows] == ["VERDE", "AMARILLO", "NARANJA", "ROJO"]
-    assert rows[1][1] == "≥ 40 mm en 1 h o ≥ 60 mm en 6 h"
-    assert rows[2][1] == "≥ 60 mm en 1 h o ≥ 90 mm en 6 h"
-    assert rows[3][1] == "≥ 120 mm en 6 h"
+    # valle_alto's own protocol ([[triggers]]): the forecast, the community and the model's clock
+    assert rows[1][1] == "lluvia ≥ 40 mm en 3 h o 1 señal(es) de la comunidad reportada(s)"
+    assert rows[2][1] == (
+        "lluvia ≥ 60 mm en 3 h o la regla llega a «raíz del bucare» o "
+        "2 señal(es) de la comunidad reportada(s)"
+    )
+    assert rows[3][1] == (
+        "el agua llega en menos que el tiempo de despeje + 1h00m o la regla llega a «pilar del puente»"
+    )
     assert rows[2][2].startswith("ORDEN DE EVACUACIÓN")  # valle_alto orders on orange (the default)
     first = valle_alto_run.summary["warning"]["first_alert_local"]
     assert first["orange"] in rows[2][4]
     assert first["yellow"] in rows[1][4]
     assert rows[3][4] == "no se alcanza"
     assert "[nombre del responsable]" in rows[1][3]
+
+
+def test_observers_table_names_each_point_its_marks_and_its_channel(plan_es):
+    _, rows = _table(docx.Document(plan_es[0]["docx"]), "Punto de observación", "Vigía")
+    by_point = {r[0].split()[0]: r for r in rows}
+    assert sorted(by_point) == ["G1", "G2", "G3", "I1", "I2", "I3", "I4", "P1", "P2"]
+    assert by_point["G1"][2] == (
+        "regla limnimétrica: AMARILLO: piedra del medio; NARANJA: raíz del bucare; ROJO: pilar del puente"
+    )
+    assert by_point["G1"][3] == "radio, en 10min"
+    assert by_point["P1"][2] == "pluviómetro, lluvia en 1 h: AMARILLO: 15 mm; NARANJA: 25 mm; ROJO: 40 mm"
+    assert by_point["I4"][2] == "señal «los animales se suben a la loma» significa AMARILLO"
+    assert by_point["I4"][3] == "en persona, en 45min"
 
 
 def test_calendar_and_checklist_have_dates_owners_and_check_boxes(plan_es, valle_alto_run):

@@ -84,8 +84,10 @@ def _names(out: Path) -> set[str]:
 
 
 def _outputs(out: Path) -> set[str]:
-    """The finished files of a run (not the marker, the manifest or a temporary file)."""
-    return {n for n in _names(out) if n not in (MARKER, MANIFEST) and not n.endswith(".tmp")}
+    """The finished files of a run (not the marker, the manifest or a temporary file), with cap/*."""
+    top = {n for n in _names(out) if n not in (MARKER, MANIFEST, "cap") and not n.endswith(".tmp")}
+    cap = out / "cap"
+    return top | ({f"cap/{n}" for n in _names(cap) if not n.endswith(".tmp")} if cap.is_dir() else set())
 
 
 def _drm_run(
