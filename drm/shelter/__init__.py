@@ -17,6 +17,7 @@ from drm.shelter.operations import OperationsResult, ResupplyPolicy, simulate_op
 from drm.shelter.prepositioning import PrepositionPlan, preposition
 from drm.shelter.standards import Standard, list_standards, load_standard
 from drm.shelter.stock_units import catalogue_units
+from drm.shelter.wash_siting import WashPlan, WashRules, site_wash
 
 __all__ = [
     "Assessment",
@@ -25,6 +26,8 @@ __all__ = [
     "PrepositionPlan",
     "ResupplyPolicy",
     "Standard",
+    "WashPlan",
+    "WashRules",
     "assess",
     "capacity",
     "catalogue_units",
@@ -33,6 +36,7 @@ __all__ = [
     "needs",
     "preposition",
     "simulate_operations",
+    "site_wash",
 ]
 
 from drm._args import guard
