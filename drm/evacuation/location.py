@@ -390,7 +390,10 @@ def _solve(c, A, lo, hi, integrality, bounds, time_limit_s) -> Any:
     )
     if res.x is None:
         raise SolverError(f"HiGHS found no feasible plan ({res.message})")
-    gap = float(getattr(res, "mip_gap", np.nan))
+    gap = getattr(res, "mip_gap", None)
+    # a problem with no integer variable is a plain LP: HiGHS reports no MIP gap, and its
+    # optimum is exact
+    gap = (0.0 if not np.any(integrality) else np.nan) if gap is None else float(gap)
     status = "optimal" if res.status == 0 else f"stopped: {res.message}"
     return res, (max(gap, 0.0) if np.isfinite(gap) else np.nan), status
 

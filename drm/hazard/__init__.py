@@ -7,6 +7,7 @@ Number and Green-Ampt infiltration, per storm or per time step.
 Flooding (:mod:`drm.hazard.flood`): the 2-D local inertial solver giving depth,
 velocity and arrival time; :mod:`drm.hazard.screening` a steady screen in seconds.
 Ratings (:mod:`drm.hazard.classify`): hazard to people, vehicles and buildings.
+Climate (:mod:`drm.hazard.climate`): design storms uplifted for a warmer climate.
 """
 
 from drm.hazard.boundaries import Boundary, Inflow, TimeSeries
@@ -18,6 +19,7 @@ from drm.hazard.classify import (
     people_stability,
     vehicle_stability,
 )
+from drm.hazard.climate import uplift_factor, uplift_rainfall
 from drm.hazard.design_storms import disaggregate, scs_mass_curve
 from drm.hazard.flood import FloodResult, VolumeBalance, simulate_flood
 from drm.hazard.runoff import (
@@ -79,6 +81,8 @@ __all__ = [
     "simulate_flood",
     "soil_textures",
     "stream_network",
+    "uplift_factor",
+    "uplift_rainfall",
     "vehicle_stability",
 ]
 

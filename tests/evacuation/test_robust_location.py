@@ -381,3 +381,18 @@ def test_choice_changes_refuses_what_is_not_a_plan():
         choice_changes({})
     with pytest.raises(InputError, match=r"results\['x'\] is a list"):
         choice_changes({"x": ["A", "B"]})
+
+
+def test_a_pure_lp_reports_a_zero_gap():
+    """HiGHS gives no MIP gap for a problem without integers; drm's solver wrapper says 0, not a crash."""
+    import scipy.sparse as sp
+    from scipy.optimize import Bounds
+
+    from drm.evacuation.location import _solve
+
+    res, gap, status = _solve(
+        np.array([1.0, 2.0]), sp.csr_matrix([[1.0, 1.0]]), [1.0], [np.inf], np.zeros(2),
+        Bounds(0, 10), 5,
+    )  # fmt: skip
+    assert res.x.tolist() == [1.0, 0.0]
+    assert (gap, status) == (0.0, "optimal")
