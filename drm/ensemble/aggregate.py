@@ -11,7 +11,10 @@
   people caught, peak occupancy, unmet needs and the rest of each member's
   outcomes, and their spread;
 * :func:`member_preposition`: the members as equally likely scenarios of a
-  two-stage prepositioning plan (:func:`drm.shelter.preposition`).
+  two-stage prepositioning plan (:func:`drm.shelter.preposition`);
+* :func:`protocol_verification`: the scenario's warning protocol (``[[triggers]]``),
+  and its model-only and community-only parts, scored over the members (POD,
+  FAR, CSI, lead time), each (member, zone) one case.
 
 Members are equally likely; a member whose value is NaN (e.g. a cell
 outside the DEM) is left out of that share.
@@ -38,6 +41,7 @@ __all__ = [
     "outcome_table",
     "point_depth",
     "point_probability",
+    "protocol_verification",
 ]
 
 #: Quantiles of the outcome spread.
@@ -283,3 +287,89 @@ def member_preposition(
         standard=std,
         days=scenario.shelter.days,
     )
+
+
+def protocol_verification(
+    tables: Sequence[pd.DataFrame], level: str = "orange", *, max_far: float | None = None
+) -> pd.DataFrame:
+    """Score the warning protocol over ensemble members: POD, FAR, CSI and lead time.
+
+    Each (member, zone) is one case: the water came when its ``arrival_s`` is
+    finite; the protocol warned at its first time at ``level`` (``first_<level>_s``),
+    its model conditions alone at ``<level>_by_model_s``, the community's alone at
+    ``<level>_by_observed_s``. A warning at or before the arrival is a hit, after
+    it a miss (late), without an arrival a false alarm, as
+    :func:`drm.warning.lead_time` and :func:`drm.warning.verify` count them. The
+    model conditions see each member's own flood (a perfect forecast of it), so
+    their scores are an upper bound of what a real forecast gives.
+
+    Parameters
+    ----------
+    tables : sequence of pandas.DataFrame
+        Each member's ``protocol.csv`` (index ``zone``), as
+        :class:`drm.scenario.stages.CommunityStage` writes it.
+    level : {"yellow", "orange", "red"}
+        The level that counts as the warning (the scenario's ``order_on``).
+    max_far : float, optional
+        Acceptable false alarm ratio (0-1): adds ``acceptable`` and sorts the
+        acceptable variants first, most median lead time first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        By variant (``protocol``, ``model only``, ``community only``; a variant
+        with no condition is left out): ``cases``, ``hits``, ``late``,
+        ``misses`` (late included), ``false_alarms``, ``correct_negatives``
+        (counts), ``pod``, ``far``, ``csi`` (fractions) and
+        ``lead_time_median_s``, ``lead_time_min_s`` (s, over the hits).
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"first_orange_s": [100.0, 500.0], "arrival_s": [900.0, np.nan],
+    ...                   "orange_by_model_s": [100.0, np.nan], "orange_by_observed_s": [950.0, 500.0]},
+    ...                  index=pd.Index([1, 2], name="zone"))
+    >>> t = protocol_verification([a])
+    >>> t[["hits", "late", "false_alarms", "pod", "far"]].to_dict("index")  # doctest: +NORMALIZE_WHITESPACE
+    {'protocol': {'hits': 1, 'late': 0, 'false_alarms': 1, 'pod': 1.0, 'far': 0.5},
+     'model only': {'hits': 1, 'late': 0, 'false_alarms': 0, 'pod': 1.0, 'far': 0.0},
+     'community only': {'hits': 0, 'late': 1, 'false_alarms': 1, 'pod': 0.0, 'far': 1.0}}
+    """
+    from drm.errors import InputError
+    from drm.warning import lead_time, verify
+
+    if not tables:
+        raise InputError("protocol_verification: give the members' protocol tables (one or more)")
+    variants = {
+        "protocol": f"first_{level}_s",
+        "model only": f"{level}_by_model_s",
+        "community only": f"{level}_by_observed_s",
+    }
+    rows = {}
+    for name, column in variants.items():
+        if not all(column in t.columns for t in tables):
+            continue  # the protocol has no condition of this kind
+        parts = []
+        for t in tables:
+            warn_s = pd.to_numeric(t[column], errors="coerce")
+            onset = pd.to_numeric(t["arrival_s"], errors="coerce")
+            parts.append(lead_time(warn_s, onset))
+        lt = pd.concat(parts, ignore_index=True)
+        hit = (lt["outcome"] == "hit").to_numpy()
+        v = verify(lt["warned"], lt["observed"], lead_time_s=lt.loc[hit, "lead_time_s"])
+        a, b, c, d = v._counts()
+        lead = lt.loc[hit, "lead_time_s"]
+        rows[name] = {
+            "cases": len(lt), "hits": a, "late": int((lt["outcome"] == "late").sum()),
+            "misses": c, "false_alarms": b, "correct_negatives": d,
+            "pod": v.pod, "far": v.far, "csi": v.csi,
+            "lead_time_median_s": float(lead.median()) if len(lead) else float("nan"),
+            "lead_time_min_s": float(lead.min()) if len(lead) else float("nan"),
+        }  # fmt: skip
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "variant"
+    if max_far is not None:
+        table["acceptable"] = table["far"].fillna(0.0) <= max_far + 1e-12
+        table = table.sort_values(
+            ["acceptable", "lead_time_median_s"], ascending=[False, False], kind="stable"
+        )
+    return table

@@ -47,6 +47,10 @@ class EnsembleResult(ResultMixin):
         The ensemble folder.
     files : dict
         Aggregate output files by name.
+    protocol_verification : pandas.DataFrame or None
+        With ``[[triggers]]``: the protocol, its model-only and its
+        community-only parts scored over the members (POD, FAR, CSI, lead
+        time; :func:`drm.ensemble.aggregate.protocol_verification`).
 
     Examples
     --------
@@ -66,6 +70,7 @@ class EnsembleResult(ResultMixin):
     reused: int
     out_dir: Path
     files: dict[str, Path] = field(default_factory=dict)
+    protocol_verification: pd.DataFrame | None = None
 
     def _summary(self) -> list[tuple[str, Any]]:
         ok = len(self.outcomes)
@@ -96,6 +101,8 @@ class EnsembleResult(ResultMixin):
 
     def _tables(self) -> list[tuple[str, pd.DataFrame]]:
         out = [("outcome spread", self.quantiles), ("members", self.outcomes)]
+        if self.protocol_verification is not None:
+            out.append(("warning protocol over the members", self.protocol_verification))
         if len(self.failed):
             out.append(("failed members", self.failed))
         return out

@@ -389,6 +389,16 @@ def _aggregate(
         files["preposition_plan"] = write_table(plan.plan, out / "preposition_plan.csv")
     else:  # not one left from an earlier run
         (out / "preposition_plan.csv").unlink(missing_ok=True)
+    verification = None
+    protocols = [f / "protocol.csv" for f in folders if (f / "protocol.csv").is_file()]
+    if sc.triggers and protocols:  # the scenario's warning protocol scored over the members
+        tables = [pd.read_csv(f, index_col="zone") for f in protocols]
+        verification = aggregate.protocol_verification(tables, sc.warning.order_on)
+        files["protocol_verification"] = write_table(
+            verification, out / "protocol_verification.csv"
+        )
+    else:
+        (out / "protocol_verification.csv").unlink(missing_ok=True)
     return EnsembleResult(
         name=sc.name,
         members=n,
@@ -401,4 +411,5 @@ def _aggregate(
         reused=len(records) - computed,
         out_dir=out,
         files=files,
+        protocol_verification=verification,
     )

@@ -58,7 +58,7 @@ _DONE = "done.json"
 #: Flood variables kept per member (the full frames stay in the run's scratch cache).
 _FLOOD_VARS = ("elevation", "max_depth", "max_velocity", "arrival_time")
 #: Tables kept per member.
-_TABLES = ("zones", "centres", "shelter_items")
+_TABLES = ("zones", "centres", "shelter_items", "protocol")
 
 
 def member_dir(out_dir: str | os.PathLike[str], index: int) -> Path:

@@ -530,8 +530,12 @@ class CommunityStage:
     protocol : pandas.DataFrame or None
         Per zone: ``first_yellow_s``, ``first_orange_s``, ``first_red_s`` (s, NaN:
         never) and the source of each (``*_source``: model, observed or both),
-        the modelled ``arrival_s`` and the ``latest_order_s`` of the decision clock,
-        and ``lead_time_s`` = arrival − first time at ``warning.order_on``.
+        the modelled ``arrival_s`` (NaN where the water never comes) and the
+        ``latest_order_s`` of the decision clock, ``lead_time_s`` = arrival − first
+        time at ``warning.order_on``, and ``<order_on>_by_model_s`` /
+        ``<order_on>_by_observed_s``: when the protocol's model conditions alone, or
+        the community's alone, would have reached that level (NaN: never; no
+        column when the protocol has no condition of that kind).
     """
 
     observations: pd.DataFrame | None
@@ -587,7 +591,7 @@ def community_stage(
     decided that order.
     """
     from drm.warning.observations import simulate_observations
-    from drm.warning.triggers import TriggerInputs, TriggerRule, evaluate_triggers
+    from drm.warning.triggers import Trigger, TriggerInputs, TriggerRule, evaluate_triggers
 
     observations = None
     if inputs.observers is not None:
@@ -608,34 +612,42 @@ def community_stage(
             observations.attrs = attrs
     if not scenario.triggers:
         return CommunityStage(observations, None, None)
-    rule = TriggerRule([t.trigger() for t in scenario.triggers], name="scenario protocol")
-    zones = exposure.zones
-    at_risk = zones.index[zones["persons_at_risk"] > 0]
+    triggers = [t.trigger() for t in scenario.triggers]
+    rule = TriggerRule(triggers, name="scenario protocol")
+    zones = exposure.zones.index  # every zone: a zone the water never reaches can be warned too
     area = xr.DataArray(
         np.ones(dem.shape, dtype=bool), dims=("y", "x"), coords={"y": dem["y"], "x": dem["x"]}
     )
-    if decision is not None:
-        timing: dict[str, Any] = {"decision": decision}
-    else:
-        timing = {"arrival": pd.Series(np.nan, index=at_risk), "clearance": 0.0}
+    t = decision.table.reindex(zones) if decision is not None else pd.DataFrame(index=zones)
+    arrival = t.get("arrival_s", pd.Series(np.nan, index=zones)).astype(float)
+    clearance = t.get("clearance_s", pd.Series(0.0, index=zones)).astype(float).fillna(0.0)
     tin = TriggerInputs(
-        zones=list(decision.table.index) if decision is not None else list(at_risk),
-        observations=observations, observers=inputs.observers, rainfall=rainfall, areas=area,
-        clock=clock, name=scenario.name, **timing,
+        zones=list(zones), observations=observations, observers=inputs.observers,
+        rainfall=rainfall, areas=area, arrival=arrival, clearance=clearance, clock=clock,
+        name=scenario.name,
     )  # fmt: skip
     alerts = evaluate_triggers(rule, tin)
     table = pd.DataFrame(index=alerts.levels.columns.rename("zone"))
     for level in ("yellow", "orange", "red"):
         table[f"first_{level}_s"] = alerts.first_time(level).reindex(table.index)
         table[f"{level}_source"] = alerts.first_source(level).reindex(table.index).fillna("")
-    if decision is not None:
-        t = decision.table.reindex(table.index)
-        table["arrival_s"] = t["arrival_s"]
-        table["latest_order_s"] = t["latest_order_s"]
-    else:
-        table["arrival_s"] = np.nan
-        table["latest_order_s"] = np.nan
-    table["lead_time_s"] = table["arrival_s"] - table[f"first_{scenario.warning.order_on}_s"]
+    table["arrival_s"] = arrival.reindex(table.index)
+    table["latest_order_s"] = t.get("latest_order_s", pd.Series(np.nan, index=zones)).reindex(
+        table.index
+    )
+    order_on = scenario.warning.order_on
+    table["lead_time_s"] = table["arrival_s"] - table[f"first_{order_on}_s"]
+    # the same protocol with only its model conditions, or only the community's: which warns first
+    for part in ("model", "observed"):
+        kept = [
+            Trigger(trig.level, cs, combine=trig.combine)
+            for trig in triggers
+            if (cs := [c for c in trig.conditions if c.source == part])
+            and (trig.combine == "any" or len(cs) == len(trig.conditions))
+        ]
+        if kept:  # no column when the protocol has no condition of this kind
+            first = evaluate_triggers(TriggerRule(kept), tin).first_time(order_on)
+            table[f"{order_on}_by_{part}_s"] = first.reindex(table.index)
     return CommunityStage(observations, alerts, table)
 
 
