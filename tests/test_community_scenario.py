@@ -191,11 +191,18 @@ def test_the_protocol_follows_the_decision_clock_and_the_gauges(valle_alto_run):
         for p, h in heights.items()
     )
     model = (clock["arrival_s"] - clock["clearance_s"] - 3600.0).clip(lower=0.0)
-    want = np.minimum(model.reindex(table.index), first_pilar)
+    want = np.fmin(model.reindex(table.index), first_pilar)  # NaN: the water never comes
     assert np.allclose(table["first_red_s"], want, atol=1e-6)
-    assert (table["red_source"] == "model").all()  # the model warns first in every zone here
+    flooded = table["arrival_s"].notna()
+    assert (table.loc[flooded, "red_source"] == "model").all()  # the model warns first there
+    # the zones on high ground are warned by the town-wide gauges alone: false alarms
+    assert sorted(table.index[~flooded]) == [9, 11, 12]
+    assert (table.loc[~flooded, "red_source"] == "observed").all()
+    assert np.allclose(table["orange_by_observed_s"], 22200.0)  # 'raíz del bucare' reported
+    both = table[["orange_by_model_s", "orange_by_observed_s"]].min(axis=1)
+    assert np.allclose(table["first_orange_s"], both)
     # lead time: first water minus the first level of the order (orange)
-    assert np.allclose(table["lead_time_s"], table["arrival_s"] - table["first_orange_s"])
+    assert np.allclose(table["lead_time_s"], table["arrival_s"] - table["first_orange_s"], equal_nan=True)
     c = r.summary["community"]
     assert c["protocol_min_lead_time_s"] == pytest.approx(table["lead_time_s"].min())
     assert c["first_report_s"]["yellow"] == 7200.0  # the inject comes first
@@ -215,7 +222,7 @@ def test_cap_files_validate_and_are_in_the_manifest(valle_alto_run):
     assert validate_cap(files) == len(files) > 0
     manifest = json.loads((out / "drm-manifest.json").read_text(encoding="utf-8"))
     assert {f"cap/{p.name}" for p in files} <= set(manifest["files"])
-    # each message's level is the protocol's first level in its zone, at that time
+    # the protocol's levels only rise here: each message is its zone's first time at its level
     ns = {"c": "urn:oasis:names:tc:emergency:cap:1.2"}
     table = valle_alto_run.protocol
     for path in files:
@@ -224,12 +231,13 @@ def test_cap_files_validate_and_are_in_the_manifest(valle_alto_run):
             p.find("c:valueName", ns).text: p.find("c:value", ns).text
             for p in root.find("c:info", ns).findall("c:parameter", ns)
         }
-        zone = int(path.stem.split("-")[-2])
-        assert params["drm_level"] == "red"
+        zone, level = int(path.stem.split("-")[-2]), params["drm_level"]
         # drm_time_s is written to 0.1 s
         assert float(params["drm_time_s"]) == pytest.approx(
-            table.loc[zone, "first_red_s"], abs=0.05
+            table.loc[zone, f"first_{level}_s"], abs=0.05
         )
+    zones = {int(p.stem.split("-")[-2]) for p in files}
+    assert zones == set(table.index) - {0}  # zone 0 (outside the named zones) has no polygon
 
 
 def test_a_broken_cap_message_is_refused_by_the_schema():

@@ -43,7 +43,7 @@ def uplift_factor(warming_c: float, *, rate_per_c: float = CC_RATE_PER_C, compou
     Parameters
     ----------
     warming_c : float
-        Warming relative to the present design storm's climate (°C), 0 to ``MAX_WARMING_C``.
+        Warming relative to the present design storm's climate (degrees C), 0 to ``MAX_WARMING_C``.
     rate_per_c : float
         Intensity increase per degree (1/°C); 0.07 (Clausius-Clapeyron) by default.
     compound : bool
@@ -91,7 +91,7 @@ def uplift_rainfall(
     rainfall : xarray.DataArray
         drm rainfall grid: rate (m s-1) on (time, y, x), as :func:`drm.io.read_rainfall` gives.
     warming_c : float
-        Warming (°C), see :func:`uplift_factor`.
+        Warming (degrees C), see :func:`uplift_factor`.
     rate_per_c : float
         Intensity increase per degree (1/°C).
     compound : bool
