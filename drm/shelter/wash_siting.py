@@ -55,6 +55,7 @@ __all__ = [
     "WashPlan",
     "WashRules",
     "site_wash",
+    "wash_candidates",
 ]
 
 #: Sphere 2018, WASH water supply standard 2.1 (access and water quantity), key indicator:
@@ -864,3 +865,68 @@ def _serve(sh: pd.DataFrame, points: pd.DataFrame, rules: WashRules) -> pd.DataF
     out["ok"] = [not m for m in missing]
     out["missing"] = ["; ".join(m) for m in missing]
     return out
+
+
+#: Where :func:`wash_candidates` proposes points around a shelter: water points at these
+#: distances (m), latrine blocks at these (m), each in eight directions.
+WATER_POINT_RINGS_M = (20.0, 60.0)
+LATRINE_RINGS_M = (20.0, 40.0)
+
+
+def wash_candidates(
+    shelters: pd.DataFrame, *, toilets_per_block: int = 5, rules: WashRules | None = None
+) -> pd.DataFrame:
+    """Candidate water points and latrine blocks around each shelter, to check with :func:`site_wash`.
+
+    Around each shelter, in the eight compass directions: water points at
+    ``WATER_POINT_RINGS_M`` (20 and 60 m) with taps for all its people on the
+    first ring (``rules.persons_per_tap``, 250 in Sphere); latrine blocks at ``LATRINE_RINGS_M`` (20 and
+    40 m, inside Sphere's 50 m), lit, alternately for women and men (women
+    first), ``toilets_per_block`` drop holes each. Planners replace these with
+    the spots they can build on; the rules then say which are acceptable.
+
+    Parameters
+    ----------
+    shelters : pandas.DataFrame
+        Indexed by id: ``x``, ``y`` (m) and ``persons`` (or ``capacity_persons``).
+    toilets_per_block : int
+        Drop holes per latrine block (count, >= 1).
+    rules : WashRules, optional
+        Where the persons per tap come from; default :class:`WashRules`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``<shelter>-W<k>`` / ``<shelter>-L<k>``: ``x``, ``y`` (m), ``kind``,
+        ``taps``, ``toilets``, ``sex``, ``lit``, ``shelter`` (the shelter it was proposed for).
+
+    Examples
+    --------
+    >>> c = wash_candidates(pd.DataFrame({"x": [0.0], "y": [0.0], "persons": [600]}, index=["C1"]))
+    >>> c["kind"].value_counts().to_dict(), int(c.loc["C1-W1", "taps"]), c.loc["C1-L1", "sex"]
+    ({'water_point': 16, 'latrine': 16}, 3, 'female')
+    """
+    sh = _shelters(shelters)
+    if not isinstance(toilets_per_block, int | np.integer) or toilets_per_block < 1:
+        raise InputError(f"toilets_per_block must be a whole number >= 1, got {toilets_per_block!r}")
+    per_tap = (rules or WashRules()).persons_per_tap
+    angles = np.deg2rad(np.arange(0.0, 360.0, 45.0))
+    rows = []
+    for sid, r in sh.iterrows():
+        persons = float(r["persons"])
+        k = 0
+        for ring, radius in enumerate(WATER_POINT_RINGS_M):
+            for a in angles:
+                k += 1
+                taps = max(1, int(np.ceil(persons / per_tap))) if ring == 0 else 1
+                rows.append((f"{sid}-W{k}", r["x"] + radius * np.sin(a), r["y"] + radius * np.cos(a),
+                             "water_point", taps, np.nan, None, False, sid))  # fmt: skip
+        k = 0
+        for radius in LATRINE_RINGS_M:
+            for a in angles:
+                k += 1
+                sex = "female" if k % 2 else "male"
+                rows.append((f"{sid}-L{k}", r["x"] + radius * np.sin(a), r["y"] + radius * np.cos(a),
+                             "latrine", np.nan, toilets_per_block, sex, True, sid))  # fmt: skip
+    cols = ["id", "x", "y", "kind", "taps", "toilets", "sex", "lit", "shelter"]
+    return pd.DataFrame(rows, columns=cols).set_index("id")

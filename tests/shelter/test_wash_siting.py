@@ -461,3 +461,21 @@ def test_no_candidates_leaves_every_need_missing():
         "no female latrine within 50 m",
         "no male latrine within 50 m",
     ]
+
+
+def test_candidates_around_a_shelter_sit_where_the_rules_can_accept_them():
+    from drm.shelter import wash_candidates
+
+    shelters = pd.DataFrame({"x": [100.0], "y": [100.0], "persons": [1001]}, index=["C1"])
+    cands = wash_candidates(shelters, toilets_per_block=4)
+    d = np.hypot(cands["x"] - 100.0, cands["y"] - 100.0)
+    water = cands["kind"] == "water_point"
+    assert sorted(set(np.round(d[water], 9))) == [20.0, 60.0]
+    assert sorted(set(np.round(d[~water], 9))) == [20.0, 40.0]
+    assert cands.loc["C1-W1", "taps"] == 5  # ceil(1001 / 250)
+    assert (cands.loc[~water, "sex"].value_counts() == 8).all()
+    assert cands.loc[~water, "lit"].all()
+    plan = site_wash(shelters, cands)
+    assert plan.points["accepted"].all()  # nothing else constrains them here
+    row = plan.shelters.loc["C1"]
+    assert row["water_distance_m"] == pytest.approx(20.0)
