@@ -17,7 +17,7 @@ from drm.shelter.operations import OperationsResult, ResupplyPolicy, simulate_op
 from drm.shelter.prepositioning import PrepositionPlan, preposition
 from drm.shelter.standards import Standard, list_standards, load_standard
 from drm.shelter.stock_units import catalogue_units
-from drm.shelter.wash_siting import WashPlan, WashRules, site_wash
+from drm.shelter.wash_siting import WashPlan, WashRules, site_wash, wash_candidates
 
 __all__ = [
     "Assessment",
@@ -37,6 +37,7 @@ __all__ = [
     "preposition",
     "simulate_operations",
     "site_wash",
+    "wash_candidates",
 ]
 
 from drm._args import guard
